@@ -1,0 +1,119 @@
+"""Write a published analysis as JSON, CSV, XLSX or Parquet.
+
+Writers take an :class:`~ethos.analysis.pipeline.Analysis`, whose numbers have all been through
+disclosure control. CSV and XLSX neutralise spreadsheet formulas: any text cell that begins
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a unit
+named ``=HYPERLINK(...)`` is shown as text and never run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, TextIO
+
+import polars as pl
+
+from ethos.analysis.pipeline import Analysis
+
+FORMATS = ("json", "csv", "xlsx", "parquet")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Make a text cell safe to open in a spreadsheet (OWASP CSV injection guidance)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def cells_frame(analysis: Analysis) -> pl.DataFrame:
+    """Every published cell as a row (hidden cells with blank numbers and a reason)."""
+    frame = analysis.published.frame()
+    return frame.with_columns(
+        pl.col("value").round(3), pl.col("ci_low").round(3), pl.col("ci_high").round(3)
+    )
+
+
+def to_json(analysis: Analysis) -> dict[str, Any]:
+    """The JSON document described in ``docs/cli.md`` (the ``ethos analyse`` contract)."""
+    rows = cells_frame(analysis).to_dicts()
+    cells = [
+        {
+            "unit": r["unit"],
+            "breakdown": {r["column"]: r["category"]} if r["column"] else {},
+            "measure": r["measure"],
+            "n": r["n"],
+            "value": r["value"],
+            "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
+            "suppressed": r["suppressed"],
+            "reason": r["reason"] or None,
+        }
+        for r in rows
+    ]
+    return {
+        "instrument": {"id": analysis.instrument.id, "version": analysis.instrument.version},
+        "min_group": analysis.published.min_group,
+        "respondents": analysis.respondents,
+        "cells": cells,
+        "reliability": [
+            {
+                "measure": r.measure,
+                "n": r.n,
+                "alpha": _round(r.alpha),
+                "alpha_ci": [_round(v) for v in r.alpha_ci] if r.alpha_ci else None,
+                "omega": _round(r.omega),
+            }
+            for r in analysis.reliability
+        ],
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 4)
+
+
+def write(analysis: Analysis, fmt: str, out: Path | None, stdout: TextIO) -> None:
+    """Write in ``fmt``; JSON and CSV go to ``stdout`` when ``out`` is ``None``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if fmt in ("xlsx", "parquet") and out is None:
+        raise ValueError(f"--format {fmt} needs --out PATH")
+    if fmt == "json":
+        text = json.dumps(to_json(analysis), indent=None, separators=(",", ":"))
+        _emit(text + "\n", out, stdout)
+    elif fmt == "csv":
+        _emit(_safe(cells_frame(analysis)).write_csv(), out, stdout)
+    elif fmt == "xlsx" and out is not None:
+        _write_xlsx(_safe(cells_frame(analysis)), out)
+    elif out is not None:
+        cells_frame(analysis).write_parquet(out)
+
+
+def _emit(text: str, out: Path | None, stdout: TextIO) -> None:
+    if out is None:
+        stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Apply :func:`neutralise` to every text column, vectorised."""
+    text_columns = [c for c, t in frame.schema.items() if t in (pl.Utf8, pl.Categorical)]
+    return frame.with_columns(
+        pl.when(pl.col(c).cast(pl.Utf8).str.contains(r"^[=+\-@\t\r]"))
+        .then(pl.lit("'") + pl.col(c).cast(pl.Utf8))
+        .otherwise(pl.col(c).cast(pl.Utf8))
+        .alias(c)
+        for c in text_columns
+    )
+
+
+def _write_xlsx(frame: pl.DataFrame, out: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("cells")
+    sheet.append(frame.columns)
+    for row in frame.iter_rows():
+        sheet.append(list(row))
+    book.save(out)

@@ -1,0 +1,143 @@
+"""``ethos analyse``: files in, a published (disclosure-controlled) results cube out.
+
+This module joins file handling to the pure core: it reads and validates files, then calls
+:mod:`ethos.stats` to score, aggregate and publish. It never publishes a number itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ethos.analysis import io
+from ethos.errors import InputError
+from ethos.instruments.model import NOT_STATED, Instrument
+from ethos.stats.cube import Breakdown, build_cube
+from ethos.stats.disclosure import PublishedCube, check_min_group, publish
+from ethos.stats.psychometrics import reliability_table
+from ethos.stats.scoring import keyed_item_scores, score_respondents
+from ethos.stats.tree import UnitTree
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityRow:
+    measure: str
+    n: int
+    alpha: float | None
+    alpha_ci: tuple[float, float] | None
+    omega: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The published results of one analysis run."""
+
+    instrument: Instrument
+    respondents: int
+    published: PublishedCube
+    reliability: tuple[ReliabilityRow, ...]
+
+
+def analyse_files(
+    responses: Path,
+    instrument: Instrument,
+    units: Path | None = None,
+    by: Sequence[str] = (),
+    min_group: int = 10,
+    step: Step = lambda _: None,
+) -> Analysis:
+    """Read, validate and analyse a responses file (CSV or Parquet)."""
+    check_min_group(min_group)
+    step("Reading responses")
+    frame = io.read_table(responses)
+    tree = io.read_units(units) if units is not None else _flat_tree(responses, frame)
+    unit_index = io.unit_indices(responses, frame, tree)
+    frame = io.check_responses(responses, frame, instrument)
+    breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
+    return analyse(frame, instrument, tree, unit_index, breakdowns, min_group, step)
+
+
+def analyse(
+    frame: pl.DataFrame,
+    instrument: Instrument,
+    tree: UnitTree,
+    unit_index: np.ndarray,
+    breakdowns: Sequence[Breakdown] = (),
+    min_group: int = 10,
+    step: Step = lambda _: None,
+) -> Analysis:
+    """Score, aggregate and publish validated responses."""
+    step("Scoring")
+    scores = score_respondents(frame, instrument)
+    step("Aggregating")
+    cube = build_cube(scores, unit_index, tree, breakdowns)
+    step("Applying disclosure control")
+    published = publish(cube, min_group)
+    step("Checking reliability")
+    reliability = _reliability(frame, instrument, min_group)
+    return Analysis(instrument, frame.height, published, reliability)
+
+
+def _flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:
+    if "unit" not in frame.columns:
+        raise InputError(
+            str(path),
+            "the column 'unit' is missing.",
+            "add a 'unit' column holding each respondent's unit code.",
+            row=1,
+        )
+    codes = frame["unit"].cast(pl.Utf8).str.strip_chars().drop_nulls().unique().to_list()
+    try:
+        return UnitTree.flat(codes)
+    except ValueError as exc:
+        raise InputError(str(path), f"{exc}.", "rename that unit.", column="unit") from None
+
+
+def breakdown(path: Path, frame: pl.DataFrame, instrument: Instrument, column: str) -> Breakdown:
+    """Categories of ``column``: the instrument's reporting bands, or the values in the file.
+
+    Blanks and "prefer not to say" answers fall in the "Not stated" category.
+    """
+    if column not in frame.columns:
+        raise InputError(
+            str(path),
+            f"there is no column '{column}' to break results down by.",
+            "check the --by name against the file's header.",
+            row=1,
+        )
+    known = {d.id: d for d in instrument.demographics}
+    if column in known:
+        demographic = known[column]
+        categories = demographic.categories()
+        mapping = {code: categories.index(c) for code, c in demographic.category_of_code().items()}
+        codes = frame[column].replace_strict(
+            mapping, default=len(categories) - 1, return_dtype=pl.Int64
+        )
+        return Breakdown(column, categories, codes.to_numpy())
+    text = frame[column].cast(pl.Utf8).str.strip_chars()
+    values = sorted(v for v in text.drop_nulls().unique().to_list() if v)
+    categories = (*values, NOT_STATED)
+    mapping = {v: i for i, v in enumerate(values)}
+    codes = text.replace_strict(mapping, default=len(values), return_dtype=pl.Int64)
+    return Breakdown(column, categories, codes.to_numpy())
+
+
+def _reliability(frame: pl.DataFrame, instrument: Instrument, k: int) -> tuple[ReliabilityRow, ...]:
+    keyed = keyed_item_scores(frame, instrument)
+    data = pl.DataFrame(keyed.values, schema=list(keyed.items), orient="row")
+    scales = {
+        m.id: list(m.items) for m in instrument.measures if m.method == "mean" and len(m.items) >= 2
+    }
+    rows = []
+    for result in reliability_table(data, scales):
+        if result.n < k:
+            continue
+        ci = (result.alpha_ci_low, result.alpha_ci_high) if result.alpha is not None else None
+        rows.append(ReliabilityRow(result.scale, result.n, result.alpha, ci, result.omega))
+    return tuple(rows)

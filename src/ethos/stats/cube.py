@@ -1,0 +1,179 @@
+"""The results cube: every measure for every unit (over its subtree) and every breakdown.
+
+A cube holds sufficient statistics only (counts, sums, sums of squares), never a value that is
+fit to publish: publishing goes through :mod:`ethos.stats.disclosure`, which decides what may
+be shown and computes means and intervals for the shown cells alone.
+
+Layout: the second axis has one slot for the unit total (index 0) followed by one slot per
+category of each breakdown column, in order. Each respondent falls in exactly one category of
+every column (blanks and "prefer not to say" in "Not stated"), so the categories of a column
+add up to the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from scipy import sparse
+
+from ethos.stats.scoring import RespondentScores
+from ethos.stats.tree import UnitTree
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """A categorical column to break results down by.
+
+    ``codes`` gives each respondent's category as an index into ``categories``.
+    """
+
+    column: str
+    categories: tuple[str, ...]
+    codes: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where each breakdown's categories sit on the cube's second axis."""
+
+    columns: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    offsets: tuple[int, ...]
+
+    @property
+    def width(self) -> int:
+        return 1 + sum(len(c) for c in self.categories)
+
+    def slot(self, column: str, category: str) -> int:
+        j = self.columns.index(column)
+        return self.offsets[j] + self.categories[j].index(category)
+
+    def label(self, slot: int) -> tuple[str, str] | None:
+        """``(column, category)`` for a slot, ``None`` for the total."""
+        for j, offset in enumerate(self.offsets):
+            if offset <= slot < offset + len(self.categories[j]):
+                return self.columns[j], self.categories[j][slot - offset]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class JointCounts:
+    """Respondent counts for two breakdown columns crossed, per unit subtree and measure."""
+
+    first: int
+    second: int
+    n: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Cube:
+    """Sufficient statistics, shaped ``[unit, slot, measure]``; ``direct_*`` exclude children."""
+
+    tree: UnitTree
+    measures: tuple[str, ...]
+    percent: np.ndarray
+    layout: Layout
+    n: np.ndarray
+    total: np.ndarray
+    sumsq: np.ndarray
+    direct_n: np.ndarray
+    joint: tuple[JointCounts, ...]
+
+
+def build_cube(
+    scores: RespondentScores,
+    units: np.ndarray,
+    tree: UnitTree,
+    breakdowns: Sequence[Breakdown] = (),
+) -> Cube:
+    """Aggregate respondent scores into a cube.
+
+    Parameters
+    ----------
+    scores:
+        Per-respondent measure scores from :func:`ethos.stats.scoring.score_respondents`.
+    units:
+        Each respondent's unit as an index into ``tree.codes`` (the unit they belong to
+        directly).
+    tree:
+        The unit hierarchy; every unit's cells cover its whole subtree.
+    breakdowns:
+        Categorical columns to break every unit down by.
+    """
+    units = np.asarray(units, dtype=np.int64)
+    values = scores.values
+    if units.shape[0] != values.shape[0]:
+        raise ValueError("units must give one unit per respondent")
+    if units.size and (units.min() < 0 or units.max() >= tree.size):
+        raise ValueError("a respondent's unit index is outside the tree")
+    for b in breakdowns:
+        if b.codes.shape[0] != values.shape[0]:
+            raise ValueError(f"breakdown '{b.column}' must give one category per respondent")
+    valid = (~np.isnan(values)).astype(np.float64)
+    x = np.nan_to_num(values)
+    stats = (valid, x, x * x)
+    layout = _layout(breakdowns)
+    shape = (tree.size, layout.width, values.shape[1])
+    direct = [np.zeros(shape) for _ in stats]
+    blocks = [(0, units, 1)]
+    blocks += [
+        (layout.offsets[j], units * len(b.categories) + b.codes, len(b.categories))
+        for j, b in enumerate(breakdowns)
+    ]
+    for offset, key, width in blocks:
+        sums = _grouped_sums(key, tree.size * width, stats)
+        for target, block in zip(direct, sums, strict=True):
+            target[:, offset : offset + width, :] = block.reshape(tree.size, width, -1)
+    joint = tuple(
+        _joint(tree, units, breakdowns, j1, j2, valid)
+        for j1, j2 in combinations(range(len(breakdowns)), 2)
+    )
+    direct_n = np.rint(direct[0]).astype(np.int64)
+    return Cube(
+        tree=tree,
+        measures=scores.measures,
+        percent=scores.percent,
+        layout=layout,
+        n=tree.rollup(direct_n),
+        total=tree.rollup(direct[1]),
+        sumsq=tree.rollup(direct[2]),
+        direct_n=direct_n,
+        joint=joint,
+    )
+
+
+def _layout(breakdowns: Sequence[Breakdown]) -> Layout:
+    offsets, position = [], 1
+    for b in breakdowns:
+        offsets.append(position)
+        position += len(b.categories)
+    return Layout(
+        columns=tuple(b.column for b in breakdowns),
+        categories=tuple(b.categories for b in breakdowns),
+        offsets=tuple(offsets),
+    )
+
+
+def _grouped_sums(key: np.ndarray, size: int, stats: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Sum each statistic's rows by ``key`` with one sparse indicator product per statistic."""
+    rows = key.shape[0]
+    indicator = sparse.csr_matrix((np.ones(rows), (key, np.arange(rows))), shape=(size, rows))
+    return [np.asarray(indicator @ s) for s in stats]
+
+
+def _joint(
+    tree: UnitTree,
+    units: np.ndarray,
+    breakdowns: Sequence[Breakdown],
+    j1: int,
+    j2: int,
+    valid: np.ndarray,
+) -> JointCounts:
+    k1, k2 = len(breakdowns[j1].categories), len(breakdowns[j2].categories)
+    key = (units * k1 + breakdowns[j1].codes) * k2 + breakdowns[j2].codes
+    (counts,) = _grouped_sums(key, tree.size * k1 * k2, (valid,))
+    direct = np.rint(counts).astype(np.int64).reshape(tree.size, k1, k2, -1)
+    return JointCounts(j1, j2, tree.rollup(direct))

@@ -1,0 +1,162 @@
+"""A unit hierarchy of any depth, held as arrays for fast roll-ups.
+
+Units are indexed ``0..U-1`` in breadth-first order, so every parent comes before its children
+and index 0 is the root (the organisation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ROOT_CODE = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTree:
+    """An immutable unit tree.
+
+    Attributes
+    ----------
+    codes:
+        Unit codes in breadth-first order; ``codes[0]`` is the root.
+    names:
+        Display names aligned with ``codes``.
+    parent:
+        Index of each unit's parent, ``-1`` for the root.
+    depth:
+        Depth of each unit, 0 for the root.
+    """
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    parent: np.ndarray
+    depth: np.ndarray
+
+    @classmethod
+    def from_parents(
+        cls,
+        codes: Sequence[str],
+        parents: Sequence[str | None],
+        names: Sequence[str] | None = None,
+    ) -> UnitTree:
+        """Build a tree from parallel lists of codes and parent codes (``None`` for the root).
+
+        Raises ``ValueError`` naming the first duplicate code, unknown parent, extra root or
+        cycle.
+        """
+        codes = [str(c) for c in codes]
+        names = [str(n) for n in names] if names is not None else list(codes)
+        if len(parents) != len(codes) or len(names) != len(codes):
+            raise ValueError("codes, parents and names must have the same length")
+        position: dict[str, int] = {}
+        for i, code in enumerate(codes):
+            if code in position:
+                raise ValueError(f"unit code '{code}' appears more than once")
+            position[code] = i
+        roots = [i for i, p in enumerate(parents) if p is None or p == ""]
+        if len(roots) != 1:
+            found = ", ".join(codes[i] for i in roots[:5]) or "none"
+            raise ValueError(f"exactly one unit must have no parent (the root); found {found}")
+        children: list[list[int]] = [[] for _ in codes]
+        for i, p in enumerate(parents):
+            if p is None or p == "":
+                continue
+            if p not in position:
+                raise ValueError(f"unit '{codes[i]}' has unknown parent '{p}'")
+            children[position[p]].append(i)
+        order = _breadth_first(roots[0], children)
+        if len(order) != len(codes):
+            stuck = sorted(set(range(len(codes))) - set(order))[0]
+            raise ValueError(f"unit '{codes[stuck]}' is part of a cycle of parents")
+        return cls._from_order(order, codes, names, parents, position)
+
+    @classmethod
+    def _from_order(
+        cls,
+        order: list[int],
+        codes: list[str],
+        names: list[str],
+        parents: Sequence[str | None],
+        position: dict[str, int],
+    ) -> UnitTree:
+        new_index = np.empty(len(codes), dtype=np.int64)
+        new_index[np.asarray(order)] = np.arange(len(order))
+        parent = np.full(len(codes), -1, dtype=np.int64)
+        for old, p in enumerate(parents):
+            if p is not None and p != "":
+                parent[new_index[old]] = new_index[position[p]]
+        depth = np.zeros(len(codes), dtype=np.int64)
+        for i in range(1, len(order)):
+            depth[i] = depth[parent[i]] + 1
+        return cls(
+            codes=tuple(codes[i] for i in order),
+            names=tuple(names[i] for i in order),
+            parent=parent,
+            depth=depth,
+        )
+
+    @classmethod
+    def flat(cls, codes: Sequence[str], root: str = ROOT_CODE) -> UnitTree:
+        """All ``codes`` as children of one synthetic root."""
+        unique = sorted(set(codes))
+        if root in unique:
+            raise ValueError(f"unit code '{root}' is reserved for the organisation root")
+        return cls.from_parents(
+            [root, *unique], [None, *([root] * len(unique))], ["Whole organisation", *unique]
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.codes)
+
+    def index(self) -> dict[str, int]:
+        """Map each code to its index."""
+        return {code: i for i, code in enumerate(self.codes)}
+
+    def rollup(self, direct: np.ndarray) -> np.ndarray:
+        """Sum ``direct`` (first axis = units) over each unit's whole subtree.
+
+        Works level by level from the deepest, adding each level into its parents.
+        """
+        if direct.shape[0] != self.size:
+            raise ValueError("the first axis must have one entry per unit")
+        total = np.array(direct, copy=True)
+        for level in range(int(self.depth.max()), 0, -1):
+            nodes = np.flatnonzero(self.depth == level)
+            np.add.at(total, self.parent[nodes], total[nodes])
+        return total
+
+    def child_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Children grouped by parent, for ``np.ufunc.reduceat`` over units ``1..U-1``.
+
+        Breadth-first order keeps each parent's children contiguous and parents ascending, so
+        units ``1..U-1`` already form one run per parent. Returns ``(parents, starts)``: the
+        parents that have children and, for each, the offset of its first child within
+        ``1..U-1``.
+        """
+        child_parent = self.parent[1:]
+        if child_parent.size == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        starts = np.flatnonzero(np.r_[True, child_parent[1:] != child_parent[:-1]])
+        return child_parent[starts], starts
+
+    def ancestors(self, index: int) -> list[int]:
+        """Indices from ``index``'s parent up to the root."""
+        out = []
+        node = int(self.parent[index])
+        while node >= 0:
+            out.append(node)
+            node = int(self.parent[node])
+        return out
+
+
+def _breadth_first(root: int, children: list[list[int]]) -> list[int]:
+    order = [root]
+    head = 0
+    while head < len(order):
+        order.extend(children[order[head]])
+        head += 1
+    return order
