@@ -84,10 +84,19 @@ def analyse(
     min_group: Annotated[int, typer.Option(help="Minimum group size (5 or more).")] = 10,
     fmt: Annotated[str, typer.Option("--format", help="json, csv, xlsx or parquet.")] = "json",
     out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="Last wave's responses, to test each change.")
+    ] = None,
+    benchmark: Annotated[
+        Path | None, typer.Option(help="Benchmark CSV: measure,value[,sd,n].")
+    ] = None,
+    shrinkage: Annotated[
+        bool, typer.Option(help="Add empirical-Bayes (shrunken) estimates for units.")
+    ] = False,
 ) -> None:
     """Score RESPONSES and publish the disclosure-controlled results cube."""
     from ethos.analysis.export import FORMATS, write
-    from ethos.analysis.pipeline import analyse_files
+    from ethos.analysis.pipeline import Options, analyse_files
     from ethos.instruments.loader import load_instrument
 
     if fmt not in FORMATS:
@@ -96,7 +105,10 @@ def analyse(
         raise typer.BadParameter(f"--format {fmt} needs --out PATH", param_hint="--out")
     loaded = load_instrument(instrument)
     with _progress(6) as step:
-        result = analyse_files(responses, loaded, units, by or [], _min_group(min_group), step)
+        options = Options(previous=previous, benchmark=benchmark, shrinkage=shrinkage)
+        result = analyse_files(
+            responses, loaded, units, by or [], _min_group(min_group), step, options
+        )
         step(f"Writing {fmt}")
         write(result, fmt, out, sys.stdout)
     if out is not None:

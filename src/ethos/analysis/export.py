@@ -29,9 +29,12 @@ def neutralise(text: str) -> str:
 def cells_frame(analysis: Analysis) -> pl.DataFrame:
     """Every published cell as a row (hidden cells with blank numbers and a reason)."""
     frame = analysis.published.frame()
-    return frame.with_columns(
-        pl.col("value").round(3), pl.col("ci_low").round(3), pl.col("ci_high").round(3)
-    )
+    rounded = [
+        c
+        for c in frame.columns
+        if c in ("value", "ci_low", "ci_high", "shrunk") or c.endswith("_difference")
+    ]
+    return frame.with_columns(pl.col(rounded).round(3))
 
 
 def to_json(analysis: Analysis) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
             "suppressed": r["suppressed"],
             "reason": r["reason"] or None,
+            **_comparisons(r),
         }
         for r in rows
     ]
@@ -66,6 +70,27 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             for r in analysis.reliability
         ],
     }
+
+
+def _comparisons(row: dict[str, Any]) -> dict[str, Any]:
+    """Comparison results of one cell as nested objects (null where not compared)."""
+    out: dict[str, Any] = {}
+    for key in ("vs_organisation", "vs_previous", "vs_benchmark"):
+        if f"{key}_p" in row:
+            p = row[f"{key}_p"]
+            out[key] = (
+                None
+                if p is None
+                else {
+                    "difference": row[f"{key}_difference"],
+                    "p": _round(p),
+                    "q": _round(row[f"{key}_q"]),
+                    "significant": row[f"{key}_significant"],
+                }
+            )
+    if "shrunk" in row:
+        out["shrunk"] = row["shrunk"]
+    return out
 
 
 def _round(value: float | None) -> float | None:

@@ -14,6 +14,7 @@ import polars as pl
 
 from ethos.errors import InputError
 from ethos.instruments.model import Instrument
+from ethos.stats.compare import Benchmark
 from ethos.stats.tree import UnitTree
 
 HEADER_ROWS = 1
@@ -156,27 +157,92 @@ def check_responses(path: Path, frame: pl.DataFrame, instrument: Instrument) -> 
         )
     columns = [(i.id, instrument.scales[i.scale].codes) for i in instrument.items]
     columns += [(d.id, d.codes) for d in instrument.demographics if d.id in frame.columns]
-    return frame.with_columns([_codes(path, frame, name, allowed) for name, allowed in columns])
+    codes = frame.with_columns(_as_codes(frame, name) for name, _ in columns)
+    flags = codes.select(
+        _bad(frame, name, allowed).any().alias(name) for name, allowed in columns
+    ).row(0)
+    for (name, allowed), flagged in zip(columns, flags, strict=True):
+        if flagged:
+            row = int(codes.select(_bad(frame, name, allowed).arg_true().first()).item())
+            raise InputError(
+                str(path),
+                f"'{frame[name][row]}' is not an answer code for this question.",
+                f"use one of {', '.join(map(str, allowed))}, or leave it empty.",
+                row=row + 1 + HEADER_ROWS,
+                column=name,
+            )
+    return codes
 
 
-def _codes(path: Path, frame: pl.DataFrame, name: str, allowed: tuple[int, ...]) -> pl.Series:
-    raw = frame[name]
-    if raw.dtype == pl.Utf8:
-        text = raw.str.strip_chars()
-        text = pl.Series(name, text).set(text == "", None) if (text == "").any() else text
-        values = text.cast(pl.Int64, strict=False)
-        broken = values.is_null() & text.is_not_null()
-    else:
-        values = raw.cast(pl.Int64, strict=False)
-        broken = values.is_null() & raw.is_not_null()
-    bad = broken | (values.is_not_null() & ~values.is_in(list(allowed)))
-    if bad.any():
-        row = int(bad.arg_true()[0])
+def _as_codes(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The column as integer codes: text is trimmed, blanks become null."""
+    if frame.schema[name] == pl.Utf8:
+        text = pl.col(name).str.strip_chars()
+        return pl.when(text != "").then(text).cast(pl.Int64, strict=False).alias(name)
+    if frame.schema[name].is_integer():
+        return pl.col(name)
+    return pl.col(name).cast(pl.Int64, strict=False).alias(name)
+
+
+def _bad(frame: pl.DataFrame, name: str, allowed: tuple[int, ...]) -> pl.Expr:
+    """True where a cell is filled but not one of the allowed codes (evaluated on codes)."""
+    original = pl.lit(frame[name]) if frame.schema[name] == pl.Utf8 else None
+    filled = pl.col(name).is_not_null()
+    if original is not None:
+        filled = original.str.strip_chars().fill_null("") != ""
+    elif not frame.schema[name].is_integer():
+        filled = pl.lit(frame[name]).is_not_null()
+    return filled & ~pl.col(name).is_in(list(allowed)).fill_null(False)
+
+
+def read_benchmarks(path: Path, instrument: Instrument) -> dict[str, Benchmark]:
+    """Read ``measure,value[,sd,n]`` rows: a benchmark per measure (percentages as 0-100)."""
+    frame = read_table(path)
+    for column in ("measure", "value"):
+        if column not in frame.columns:
+            raise InputError(
+                str(path),
+                f"the column '{column}' is missing.",
+                "the header must include measure and value (sd and n optional).",
+                row=1,
+            )
+    known = {m.id for m in instrument.measures}
+    out: dict[str, Benchmark] = {}
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        where = {"row": i + 1 + HEADER_ROWS}
+        measure = str(row["measure"] or "").strip()
+        if measure not in known:
+            raise InputError(
+                str(path),
+                f"unknown measure '{measure}'.",
+                f"use a measure id of '{instrument.id}'.",
+                column="measure",
+                **where,
+            )
+        out[measure] = Benchmark(
+            value=_number(path, row, "value", where, required=True),
+            sd=_number(path, row, "sd", where),
+            n=None if (n := _number(path, row, "n", where)) is None else int(n),
+        )
+    return out
+
+
+def _number(
+    path: Path, row: dict[str, object], column: str, where: dict[str, int], required: bool = False
+) -> float | None:
+    text = str(row.get(column) or "").strip()
+    if not text and not required:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
         raise InputError(
             str(path),
-            f"'{raw[row]}' is not an answer code for this question.",
-            f"use one of {', '.join(map(str, allowed))}, or leave it empty.",
-            row=row + 1 + HEADER_ROWS,
-            column=name,
+            f"'{text}' is not a valid {column}.",
+            "write a non-negative number.",
+            column=column,
+            **where,
         )
-    return values.alias(name)
+    return value

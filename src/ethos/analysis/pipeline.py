@@ -6,7 +6,7 @@ This module joins file handling to the pure core: it reads and validates files, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +16,23 @@ import polars as pl
 from ethos.analysis import io
 from ethos.errors import InputError
 from ethos.instruments.model import NOT_STATED, Instrument
-from ethos.stats.cube import Breakdown, build_cube
+from ethos.stats.compare import Benchmark
+from ethos.stats.cube import Breakdown, Cube, build_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
 from ethos.stats.psychometrics import reliability_table
 from ethos.stats.scoring import keyed_item_scores, score_respondents
 from ethos.stats.tree import UnitTree
 
 Step = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Optional comparisons: last wave's responses, a benchmark file, shrinkage estimates."""
+
+    previous: Path | None = None
+    benchmark: Path | None = None
+    shrinkage: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +61,38 @@ def analyse_files(
     by: Sequence[str] = (),
     min_group: int = 10,
     step: Step = lambda _: None,
+    options: Options | None = None,
 ) -> Analysis:
     """Read, validate and analyse a responses file (CSV or Parquet)."""
     check_min_group(min_group)
+    options = options or Options()
     step("Reading responses")
     frame = io.read_table(responses)
     tree = io.read_units(units) if units is not None else _flat_tree(responses, frame)
     unit_index = io.unit_indices(responses, frame, tree)
     frame = io.check_responses(responses, frame, instrument)
     breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
-    return analyse(frame, instrument, tree, unit_index, breakdowns, min_group, step)
+    previous = None
+    if options.previous is not None:
+        before = io.read_table(options.previous)
+        before_units = io.unit_indices(options.previous, before, tree)
+        before = io.check_responses(options.previous, before, instrument)
+        before_breakdowns = [breakdown(options.previous, before, instrument, c) for c in by]
+        scores = score_respondents(before, instrument)
+        previous = build_cube(scores, before_units, tree, before_breakdowns)
+    benchmarks = io.read_benchmarks(options.benchmark, instrument) if options.benchmark else None
+    return analyse(
+        frame,
+        instrument,
+        tree,
+        unit_index,
+        breakdowns,
+        min_group,
+        step,
+        previous=previous,
+        benchmarks=benchmarks,
+        shrinkage=options.shrinkage,
+    )
 
 
 def analyse(
@@ -71,17 +103,23 @@ def analyse(
     breakdowns: Sequence[Breakdown] = (),
     min_group: int = 10,
     step: Step = lambda _: None,
+    reliability: bool = True,
+    previous: Cube | None = None,
+    benchmarks: Mapping[str, Benchmark] | None = None,
+    shrinkage: bool = False,
 ) -> Analysis:
-    """Score, aggregate and publish validated responses."""
+    """Score, aggregate and publish validated responses (reliability is optional)."""
     step("Scoring")
     scores = score_respondents(frame, instrument)
     step("Aggregating")
     cube = build_cube(scores, unit_index, tree, breakdowns)
     step("Applying disclosure control")
-    published = publish(cube, min_group)
+    published = publish(
+        cube, min_group, previous=previous, benchmarks=benchmarks, shrinkage=shrinkage
+    )
     step("Checking reliability")
-    reliability = _reliability(frame, instrument, min_group)
-    return Analysis(instrument, frame.height, published, reliability)
+    rows = _reliability(frame, instrument, min_group) if reliability else ()
+    return Analysis(instrument, frame.height, published, rows)
 
 
 def _flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:

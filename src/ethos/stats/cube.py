@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+import polars as pl
 from scipy import sparse
 
 from ethos.stats.scoring import RespondentScores
@@ -112,26 +113,27 @@ def build_cube(
     for b in breakdowns:
         if b.codes.shape[0] != values.shape[0]:
             raise ValueError(f"breakdown '{b.column}' must give one category per respondent")
-    valid = (~np.isnan(values)).astype(np.float64)
-    x = np.nan_to_num(values)
-    stats = (valid, x, x * x)
+        if b.codes.size and (b.codes.min() < 0 or b.codes.max() >= len(b.categories)):
+            raise ValueError(f"breakdown '{b.column}' has a category index out of range")
     layout = _layout(breakdowns)
+    rows, finest = _finest_partition(values, units, breakdowns)
+    sizes = [len(b.categories) for b in breakdowns]
     shape = (tree.size, layout.width, values.shape[1])
-    direct = [np.zeros(shape) for _ in stats]
-    blocks = [(0, units, 1)]
-    blocks += [
-        (layout.offsets[j], units * len(b.categories) + b.codes, len(b.categories))
-        for j, b in enumerate(breakdowns)
-    ]
+    direct = [np.zeros(shape) for _ in finest]
+    blocks = [(0, rows[0], 1)]
+    blocks += [(layout.offsets[j], rows[0] * k + rows[1 + j], k) for j, k in enumerate(sizes)]
     for offset, key, width in blocks:
-        sums = _grouped_sums(key, tree.size * width, stats)
-        for target, block in zip(direct, sums, strict=True):
+        for target, block in zip(
+            direct, _grouped_sums(key, tree.size * width, finest), strict=True
+        ):
             target[:, offset : offset + width, :] = block.reshape(tree.size, width, -1)
-    joint = tuple(
-        _joint(tree, units, breakdowns, j1, j2, valid)
-        for j1, j2 in combinations(range(len(breakdowns)), 2)
-    )
-    direct_n = np.rint(direct[0]).astype(np.int64)
+    joint = []
+    for j1, j2 in combinations(range(len(breakdowns)), 2):
+        key = (rows[0] * sizes[j1] + rows[1 + j1]) * sizes[j2] + rows[1 + j2]
+        (counts,) = _grouped_sums(key, tree.size * sizes[j1] * sizes[j2], finest[:1])
+        cells = _counts(counts).reshape(tree.size, sizes[j1], sizes[j2], -1)
+        joint.append(JointCounts(j1, j2, tree.rollup(cells)))
+    direct_n = _counts(direct[0])
     return Cube(
         tree=tree,
         measures=scores.measures,
@@ -141,8 +143,48 @@ def build_cube(
         total=tree.rollup(direct[1]),
         sumsq=tree.rollup(direct[2]),
         direct_n=direct_n,
-        joint=joint,
+        joint=tuple(joint),
     )
+
+
+def _finest_partition(
+    values: np.ndarray, units: np.ndarray, breakdowns: Sequence[Breakdown]
+) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
+    """Counts, sums and sums of squares per non-empty (unit, category, ...) combination.
+
+    Everything else in the cube is a sum of these rows, so the respondents are read once, in
+    one parallel polars aggregation. Returns the decoded keys of each row (unit, then each
+    column's category) and the three ``[rows, measures]`` arrays.
+    """
+    key = units.copy()
+    for b in breakdowns:
+        key = key * len(b.categories) + b.codes
+    names = [f"m{j}" for j in range(values.shape[1])]
+    frame = pl.DataFrame({"key": key, **{n: values[:, j] for j, n in enumerate(names)}})
+    frame = frame.with_columns(pl.col(names).fill_nan(None))
+    grouped = (
+        frame.group_by("key")
+        .agg(
+            [pl.col(n).count().alias(f"n_{n}") for n in names]
+            + [pl.col(n).sum().alias(f"s_{n}") for n in names]
+            + [(pl.col(n) * pl.col(n)).sum().alias(f"q_{n}") for n in names]
+        )
+        .sort("key")
+    )
+    sums = tuple(
+        grouped.select(f"{p}_{n}" for n in names).to_numpy().astype(np.float64)
+        for p in ("n", "s", "q")
+    )
+    unique = grouped["key"].to_numpy()
+    decoded = []
+    for b in reversed(breakdowns):
+        decoded.append(unique % len(b.categories))
+        unique = unique // len(b.categories)
+    return [unique, *reversed(decoded)], sums
+
+
+def _counts(values: np.ndarray) -> np.ndarray:
+    return np.rint(values).astype(np.int32)
 
 
 def _layout(breakdowns: Sequence[Breakdown]) -> Layout:
@@ -162,18 +204,3 @@ def _grouped_sums(key: np.ndarray, size: int, stats: tuple[np.ndarray, ...]) -> 
     rows = key.shape[0]
     indicator = sparse.csr_matrix((np.ones(rows), (key, np.arange(rows))), shape=(size, rows))
     return [np.asarray(indicator @ s) for s in stats]
-
-
-def _joint(
-    tree: UnitTree,
-    units: np.ndarray,
-    breakdowns: Sequence[Breakdown],
-    j1: int,
-    j2: int,
-    valid: np.ndarray,
-) -> JointCounts:
-    k1, k2 = len(breakdowns[j1].categories), len(breakdowns[j2].categories)
-    key = (units * k1 + breakdowns[j1].codes) * k2 + breakdowns[j2].codes
-    (counts,) = _grouped_sums(key, tree.size * k1 * k2, (valid,))
-    direct = np.rint(counts).astype(np.int64).reshape(tree.size, k1, k2, -1)
-    return JointCounts(j1, j2, tree.rollup(direct))

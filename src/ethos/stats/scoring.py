@@ -50,33 +50,67 @@ class RespondentScores:
         return self.values[:, self.measures.index(measure)]
 
 
+CHUNK = 65_536
+
+
 def keyed_item_scores(data: Any, instrument: Instrument) -> ItemScores:
     """Map every item's answer codes to keyed 0-10 scores.
 
     ``data`` is a polars or pandas frame (or mapping of arrays) with one column per item id
-    holding the answer code, blank when not answered. Raises ``ValueError`` naming the item and
-    the code when a code is not on the item's scale.
+    holding the answer code, blank when not answered. Raises ``ValueError`` naming the item,
+    the respondent (1-based) and the code when a code is not on the item's scale.
     """
-    items = instrument.items
-    first = column_array(data, items[0].id) if items else np.empty(0)
-    out = np.full((len(first), len(items)), np.nan, dtype=np.float32)
-    for j, item in enumerate(items):
+    codes = _code_matrix(data, list(instrument.item_ids))
+    return ItemScores(instrument.item_ids, _keyed(codes, instrument, first_row=0))
+
+
+def _keyed(codes: np.ndarray, instrument: Instrument, first_row: int) -> np.ndarray:
+    values = np.empty(codes.shape, dtype=np.float32, order="F")
+    for j, item in enumerate(instrument.items):
         scale = instrument.scales[item.scale]
-        codes = column_array(data, item.id)
-        lookup = _lookup(scale.options, item.reverse)
-        answered = ~np.isnan(codes)
-        idx = np.where(answered, codes, -1).astype(np.int64)
-        whole = np.where(answered, codes == np.floor(codes), True)
-        bad = answered & ~whole
-        bad |= answered & ((idx < 0) | (idx >= len(lookup) - 1) | np.isin(idx, _gaps(lookup)))
+        table = _lookup(scale.options, item.reverse)
+        column = codes[:, j]
+        bad = (column < -1) | (column >= len(table) - 1)
+        if not bad.any():
+            values[:, j] = table[column]
+            bad = np.isneginf(values[:, j])
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"item '{item.id}' has code {codes[row]:g} at respondent {row + 1}, "
-                f"which is not on scale '{scale.id}' (codes {', '.join(map(str, scale.codes))})"
+                f"item '{item.id}' has code {column[row]} at respondent "
+                f"{first_row + row + 1}, which is not on scale '{scale.id}' "
+                f"(codes {', '.join(map(str, scale.codes))})"
             )
-        out[:, j] = lookup[idx]
-    return ItemScores(tuple(i.id for i in items), out)
+    return values
+
+
+def _code_matrix(data: Any, columns: list[str]) -> np.ndarray:
+    """Answer codes as an integer matrix (column-major), blanks as -1.
+
+    Integer polars columns are taken as they are; anything else goes through floats and
+    non-whole codes raise ``ValueError``.
+    """
+    schema = getattr(data, "schema", None)
+    if schema is not None and all(c in schema and schema[c].is_integer() for c in columns):
+        return np.asarray(data.select(columns).fill_null(-1).to_numpy(order="fortran"))
+    out = np.empty(
+        (len(column_array(data, columns[0])) if columns else 0, len(columns)),
+        dtype=np.int32,
+        order="F",
+    )
+    for j, name in enumerate(columns):
+        column = column_array(data, name)
+        blank = np.isnan(column)
+        whole = np.where(blank, -1.0, column)
+        broken = (whole != np.floor(whole)) | (np.abs(whole) > 2**30)
+        if broken.any():
+            row = int(np.flatnonzero(broken)[0])
+            raise ValueError(
+                f"item '{name}' has code {column[row]:g} at respondent {row + 1}, "
+                "which is not a whole number"
+            )
+        out[:, j] = whole
+    return out
 
 
 def _lookup(options: tuple[Any, ...], reverse: bool) -> np.ndarray:
@@ -96,40 +130,51 @@ def _lookup(options: tuple[Any, ...], reverse: bool) -> np.ndarray:
     return table
 
 
-def _gaps(lookup: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(np.isneginf(lookup))
-
-
 def score_respondents(data: Any, instrument: Instrument) -> RespondentScores:
     """Score every measure of ``instrument`` for every respondent in ``data``.
 
-    Returns a :class:`RespondentScores` whose columns follow ``instrument.measures``.
+    Returns a :class:`RespondentScores` whose columns follow ``instrument.measures``. Measures
+    built from items are computed together: answered counts, score totals and positive counts
+    for all of them come from three matrix products of the item scores with a membership
+    matrix, in chunks of rows so that temporary arrays stay small.
     """
-    keyed = keyed_item_scores(data, instrument)
-    position = {item: j for j, item in enumerate(keyed.items)}
-    values = np.full((keyed.values.shape[0], len(instrument.measures)), np.nan)
-    done: dict[str, np.ndarray] = {}
-    for measure in sorted(instrument.measures, key=lambda m: m.method == "mean_of_measures"):
+    codes = _code_matrix(data, list(instrument.item_ids))
+    position = {item: j for j, item in enumerate(instrument.item_ids)}
+    direct = [m for m in instrument.measures if m.method != "mean_of_measures"]
+    member = np.zeros((len(direct), len(position)), dtype=np.float32)
+    for c, measure in enumerate(direct):
+        member[c, [position[i] for i in measure.items]] = 1.0
+    rules = _Rules(direct)
+    index = {m.id: c for c, m in enumerate(instrument.measures)}
+    values = np.empty((codes.shape[0], len(instrument.measures)), order="F")
+    columns = [index[m.id] for m in direct]
+    for start in range(0, codes.shape[0], CHUNK):
+        rows = slice(start, start + CHUNK)
+        keyed = _keyed(codes[rows], instrument, first_row=start).T
+        answered = np.isfinite(keyed)
+        count = member @ answered.astype(np.float32)
+        positive = member @ (keyed > 5.0).astype(np.float32)
+        total = member @ np.where(answered, keyed, np.float32(0.0))
+        values[rows, columns] = rules.apply(count, total, positive).T
+    for measure in instrument.measures:
         if measure.method == "mean_of_measures":
-            parts = np.column_stack([done[p] for p in measure.measures])
-            done[measure.id] = parts.mean(axis=1)
-        else:
-            cols = [position[i] for i in measure.items]
-            done[measure.id] = _item_measure(keyed.values[:, cols], measure)
-    for m, measure in enumerate(instrument.measures):
-        values[:, m] = done[measure.id]
+            parts = values[:, [index[p] for p in measure.measures]]
+            values[:, index[measure.id]] = parts.mean(axis=1)
     percent = np.array([m.is_percent for m in instrument.measures], dtype=bool)
     return RespondentScores(tuple(m.id for m in instrument.measures), values, percent)
 
 
-def _item_measure(block: np.ndarray, measure: Measure) -> np.ndarray:
-    answered = ~np.isnan(block)
-    count = answered.sum(axis=1)
-    enough = count >= measure.min_answered
-    if measure.is_percent:
-        positive = (block > 5.0).sum(axis=1)
-        hit = positive == count if measure.rule == "all" else positive > 0
-        return np.where(enough, hit.astype(np.float64), np.nan)
-    total = np.where(answered, block, 0.0).sum(axis=1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(enough, total / count, np.nan)
+class _Rules:
+    """Turn answered counts, totals and positive counts into measure scores, all at once."""
+
+    def __init__(self, measures: list[Measure]) -> None:
+        self.minimum = np.array([m.min_answered for m in measures], dtype=np.float32)[:, None]
+        self.percent = np.array([m.is_percent for m in measures])[:, None]
+        self.every = np.array([m.rule == "all" for m in measures])[:, None]
+
+    def apply(self, count: np.ndarray, total: np.ndarray, positive: np.ndarray) -> np.ndarray:
+        """Rows are measures, columns respondents; missing scores are ``NaN``."""
+        hit = np.where(self.every, positive == count, positive > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(self.percent, hit, total / count)
+        return np.where(count >= self.minimum, score, np.nan)

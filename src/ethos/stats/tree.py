@@ -119,15 +119,31 @@ class UnitTree:
     def rollup(self, direct: np.ndarray) -> np.ndarray:
         """Sum ``direct`` (first axis = units) over each unit's whole subtree.
 
-        Works level by level from the deepest, adding each level into its parents.
+        Works level by level from the deepest. Breadth-first order keeps each level contiguous
+        with parents ascending, so each level is one ``np.add.reduceat`` over runs of siblings.
         """
         if direct.shape[0] != self.size:
             raise ValueError("the first axis must have one entry per unit")
         total = np.array(direct, copy=True)
-        for level in range(int(self.depth.max()), 0, -1):
-            nodes = np.flatnonzero(self.depth == level)
-            np.add.at(total, self.parent[nodes], total[nodes])
+        for nodes in self.levels_bottom_up():
+            parents, sums = self.sum_by_parent(nodes, total[nodes])
+            total[parents] += sums
         return total
+
+    def sum_by_parent(self, nodes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Add up ``values`` (one row per node of one level) per parent.
+
+        Returns the distinct parents and the sums. Nodes must come from one level of the
+        breadth-first order, where siblings are contiguous and parents ascending.
+        """
+        parents = self.parent[nodes]
+        starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        return parents[starts], np.add.reduceat(values, starts, axis=0)
+
+    def levels_bottom_up(self) -> list[np.ndarray]:
+        """Unit indices of each level below the root, deepest level first."""
+        bounds = np.searchsorted(self.depth, np.arange(int(self.depth.max()) + 2))
+        return [np.arange(bounds[d], bounds[d + 1]) for d in range(len(bounds) - 2, 0, -1)]
 
     def child_segments(self) -> tuple[np.ndarray, np.ndarray]:
         """Children grouped by parent, for ``np.ufunc.reduceat`` over units ``1..U-1``.
@@ -142,6 +158,14 @@ class UnitTree:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, child_parent[1:] != child_parent[:-1]])
         return child_parent[starts], starts
+
+    def child_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(first, count)``: each unit's children are units ``first .. first + count - 1``."""
+        count = np.bincount(self.parent[1:], minlength=self.size).astype(np.int64)
+        first = np.zeros(self.size, dtype=np.int64)
+        parents, starts = self.child_segments()
+        first[parents] = starts + 1
+        return first, count
 
     def ancestors(self, index: int) -> list[int]:
         """Indices from ``index``'s parent up to the root."""

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ethos.stats.compare import Comparison
 from ethos.stats.cube import Layout
 from ethos.stats.disclosure.rules import REASONS, SHOWN
+
+COMPARISON_KEYS = {
+    "organisation": "vs_organisation",
+    "previous wave": "vs_previous",
+    "benchmark": "vs_benchmark",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +73,20 @@ class PublishedCube:
     ci_low: np.ndarray
     ci_high: np.ndarray
     reason: np.ndarray
+    comparisons: tuple[Comparison, ...] = ()
+    shrunk: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         hidden = self.reason != SHOWN
-        if (self.n[hidden] != 0).any() or not np.isnan(self.value[hidden]).all():
+        arrays = [self.value, self.ci_low, self.ci_high]
+        arrays += [a for c in self.comparisons for a in (c.difference, c.p, c.q)]
+        arrays += [self.shrunk] if self.shrunk is not None else []
+        if (self.n[hidden] != 0).any() or any(not np.isnan(a[hidden]).all() for a in arrays):
             raise ValueError("a published cube may not hold numbers for hidden cells")
+
+    def comparison(self, label: str) -> Comparison | None:
+        """The comparison called ``label`` ("organisation", "previous wave", "benchmark")."""
+        return next((c for c in self.comparisons if c.label == label), None)
 
     def reason_text(self, code: int) -> str:
         return REASONS[code].format(k=self.min_group)
@@ -116,6 +132,15 @@ class PublishedCube:
         def pick(labels: list[str] | tuple[str, ...], index: np.ndarray) -> pl.Series:
             return pl.Series(list(labels), dtype=pl.Categorical).gather(index)
 
+        extra: dict[str, pl.Series] = {}
+        for comparison in self.comparisons:
+            key = COMPARISON_KEYS[comparison.label]
+            extra[f"{key}_difference"] = pl.Series(comparison.difference.ravel()).fill_nan(None)
+            extra[f"{key}_p"] = pl.Series(comparison.p.ravel()).fill_nan(None)
+            extra[f"{key}_q"] = pl.Series(comparison.q.ravel()).fill_nan(None)
+            extra[f"{key}_significant"] = pl.Series(comparison.significant.ravel())
+        if self.shrunk is not None:
+            extra["shrunk"] = pl.Series(self.shrunk.ravel()).fill_nan(None)
         return pl.DataFrame(
             {
                 "unit": pick(self.units, u),
@@ -128,5 +153,6 @@ class PublishedCube:
                 "ci_high": pl.Series(self.ci_high.ravel()).fill_nan(None),
                 "suppressed": pl.Series(~shown),
                 "reason": pick(texts, reason),
+                **extra,
             }
         )

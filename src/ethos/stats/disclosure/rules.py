@@ -30,6 +30,7 @@ HIERARCHY = 3
 CATEGORY = 4
 OVERLAP = 5
 UNIT_HIDDEN = 6
+UNION = 7
 
 REASONS = {
     NO_RESPONSES: "no responses",
@@ -40,6 +41,8 @@ REASONS = {
     "and a breakdown is shown whole or not at all",
     OVERLAP: "hidden because it overlaps another shown group too closely",
     UNIT_HIDDEN: "hidden because the unit's overall result is hidden",
+    UNION: "hidden so that a smaller group cannot be worked out from the breakdown of the "
+    "unit above it",
 }
 _BIG = np.iinfo(np.int64).max
 
@@ -56,6 +59,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
         changed = hierarchy(cube, reason, k)
         changed = opaque_units(reason) or changed
         changed = categories(cube, reason, k) or changed
+        changed = unions(cube, reason, k) or changed
         changed = overlap(cube, reason, k) or changed
         if not changed:
             return reason
@@ -90,34 +94,45 @@ def hierarchy(cube: Cube, reason: np.ndarray, k: int) -> bool:
     violation = small | lone | known
     if not violation.any():
         return False
-    parents, starts = cube.tree.child_segments()
-    child_n = n[1:]
-    sizes = np.diff(np.r_[starts, child_n.shape[0]])
-    local = np.arange(child_n.shape[0]) - np.repeat(starts, sizes)
-    width = int(sizes.max()) + 1
-    keyed = np.where(shown[1:] & (child_n > 0), child_n * width + local[:, None, None], _BIG)
-    best = np.full(n.shape, _BIG, dtype=np.int64)
-    best[parents] = np.minimum.reduceat(keyed, starts, axis=0)
-    segment = np.zeros(n.shape[0], dtype=np.int64)
-    segment[parents] = starts
-    pick = violation & (best < _BIG)
-    u, s, m = np.nonzero(pick)
-    reason[1 + segment[u] + best[u, s, m] % width, s, m] = HIERARCHY
-    u, s, m = np.nonzero(violation & ~pick & shown)
-    reason[u, s, m] = HIERARCHY
-    return bool(pick.any() or (violation & ~pick & shown).any())
+    u, s, m = np.nonzero(violation)
+    child = _smallest_shown_child(cube, hidden, u, s, m)
+    found = child >= 0
+    reason[child[found], s[found], m[found]] = HIERARCHY
+    itself = ~found & shown[u, s, m]
+    reason[u[itself], s[itself], m[itself]] = HIERARCHY
+    return bool(found.any() or itself.any())
+
+
+def _smallest_shown_child(
+    cube: Cube, hidden: np.ndarray, u: np.ndarray, s: np.ndarray, m: np.ndarray
+) -> np.ndarray:
+    """For each cell (u, s, m), the shown child of ``u`` with the fewest respondents, or -1."""
+    first, count = cube.tree.child_ranges()
+    counts = count[u]
+    owner = np.repeat(np.arange(u.size), counts)
+    offsets = np.cumsum(counts) - counts
+    child = np.repeat(first[u], counts) + np.arange(owner.size) - np.repeat(offsets, counts)
+    size = cube.n[child, s[owner], m[owner]].astype(np.int64)
+    usable = ~hidden[child, s[owner], m[owner]] & (size > 0)
+    width = int(counts.max(initial=0)) + 1
+    keyed = np.where(usable, size * width + (child - np.repeat(first[u], counts)), _BIG)
+    best = np.full(u.size, _BIG, dtype=np.int64)
+    has = counts > 0
+    if owner.size:
+        best[has] = np.minimum.reduceat(keyed, offsets[has])
+    return np.where(best < _BIG, first[u] + best % width, -1)
 
 
 def _remainders(cube: Cube, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's remainder, and how many hidden children contribute a non-empty one."""
     tree = cube.tree
     remainder = np.array(cube.direct_n, copy=True)
-    pieces = np.zeros(remainder.shape, dtype=np.int64)
-    for level in range(int(tree.depth.max()), 0, -1):
-        nodes = np.flatnonzero(tree.depth == level)
+    pieces = np.zeros(remainder.shape, dtype=np.int32)
+    for nodes in tree.levels_bottom_up():
         carried = np.where(hidden[nodes], remainder[nodes], 0)
-        np.add.at(remainder, tree.parent[nodes], carried)
-        np.add.at(pieces, tree.parent[nodes], (carried > 0).astype(np.int64))
+        parents, sums = tree.sum_by_parent(nodes, carried)
+        remainder[parents] += sums
+        pieces[parents] += tree.sum_by_parent(nodes, (carried > 0).astype(np.int32))[1]
     return remainder, pieces
 
 
@@ -160,35 +175,96 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     return changed
 
 
+def unions(cube: Cube, reason: np.ndarray, k: int) -> bool:
+    """Rule 6: a child's shown total must not unlock its hidden breakdown at the parent.
+
+    When a unit shows its breakdown by a column and a child shows its total but hides its
+    breakdown, the child's total is the sum of its categories. For any set S of categories,
+    the parent's shown cells in S minus its shown children's cells leave the hidden mass in S;
+    subtracting the totals of hidden-breakdown children whose categories all lie in S must not
+    leave 1 to ``k - 1`` respondents. Every S is checked at once with a subset-sum transform
+    over category bitmasks. Fix: hide the total of the smallest such child.
+    """
+    changed = False
+    hidden = reason > 0
+    remainder = _remainders(cube, hidden)[0]
+    for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
+        block = slice(offset, offset + len(cats))
+        present = cube.n[:, block, :] > 0
+        masked = ~hidden[:, 0, :] & (present & hidden[:, block, :]).any(axis=1)
+        open_ = ~hidden[:, 0, :] & present.any(axis=1) & ~masked
+        c, m = np.nonzero(masked[1:])
+        c += 1
+        keep = open_[cube.tree.parent[c], m]
+        c, m = c[keep], m[keep]
+        if c.size == 0 or len(cats) > 16:
+            continue
+        bad = _union_violations(cube, remainder[:, block, :], present, c, m, k)
+        if bad.size:
+            changed = True
+            reason[c[bad], 0, m[bad]] = UNION
+    return changed
+
+
+def _union_violations(
+    cube: Cube, remainder: np.ndarray, present: np.ndarray, c: np.ndarray, m: np.ndarray, k: int
+) -> np.ndarray:
+    """Indices into ``c`` of the smallest child in each (parent, measure) that leaks."""
+    width = present.shape[1]
+    parent = cube.tree.parent[c]
+    pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
+    subsets = 1 << width
+    known = np.zeros((pair.size, subsets))
+    masks = (present[c, :, m] * (1 << np.arange(width))).sum(axis=1)
+    np.add.at(known, (group, masks), cube.n[c, 0, m])
+    for bit in range(width):  # sum over sub-masks: known[S] = total of children with mask <= S
+        view = known.reshape(pair.size, -1, 2, 1 << bit)
+        view[:, :, 1, :] += view[:, :, 0, :]
+    bits = (np.arange(subsets)[:, None] >> np.arange(width)) & 1
+    hidden_mass = remainder[pair // cube.n.shape[2], :, pair % cube.n.shape[2]] @ bits.T
+    left = hidden_mass - known
+    leaking = np.flatnonzero(((known > 0) & (left > 0) & (left < k)).any(axis=1))
+    if leaking.size == 0:
+        return leaking
+    chosen = np.flatnonzero(np.isin(group, leaking))
+    order = np.lexsort((cube.n[c[chosen], 0, m[chosen]], group[chosen]))
+    ranked = chosen[order]
+    first = np.r_[True, group[ranked][1:] != group[ranked][:-1]]
+    return ranked[first]
+
+
 def overlap(cube: Cube, reason: np.ndarray, k: int) -> bool:
     """Rule 5: two groups from different breakdowns of one unit must not nearly coincide.
 
     If two shown cells (say "Black and minority ethnic" and "Medical and dental" in one ward)
     differ by 1 to ``k - 1`` respondents, the smaller is hidden. If a hidden cell has exactly
     the same members as a shown one, the shown one is hidden too, since it would reveal it.
+    Only units that show some cell of either breakdown are examined.
     """
     changed = False
     layout = cube.layout
     for joint in cube.joint:
-        hidden = reason > 0
         a0, b0 = layout.offsets[joint.first], layout.offsets[joint.second]
         ka, kb = joint.n.shape[1], joint.n.shape[2]
-        a, b = cube.n[:, a0 : a0 + ka, :], cube.n[:, b0 : b0 + kb, :]
-        ha, hb = hidden[:, a0 : a0 + ka, :], hidden[:, b0 : b0 + kb, :]
-        apart = a[:, :, None, :] + b[:, None, :, :] - 2 * joint.n
-        both = ~ha[:, :, None, :] & ~hb[:, None, :, :]
-        near = both & (apart > 0) & (apart < k)
-        same = (apart == 0) & (a[:, :, None, :] > 0)
-        hide_a = (near & (a[:, :, None, :] <= b[:, None, :, :])) | (
-            same & ~ha[:, :, None, :] & hb[:, None, :, :]
+        shown = reason == SHOWN
+        active = np.flatnonzero(
+            shown[:, a0 : a0 + ka].any(axis=(1, 2)) | shown[:, b0 : b0 + kb].any(axis=(1, 2))
         )
-        hide_b = (near & (a[:, :, None, :] > b[:, None, :, :])) | (
-            same & ha[:, :, None, :] & ~hb[:, None, :, :]
-        )
+        if active.size == 0:
+            continue
+        a = cube.n[active, a0 : a0 + ka, :][:, :, None, :]
+        b = cube.n[active, b0 : b0 + kb, :][:, None, :, :]
+        sa = shown[active, a0 : a0 + ka, :][:, :, None, :]
+        sb = shown[active, b0 : b0 + kb, :][:, None, :, :]
+        apart = a + b - 2 * joint.n[active]
+        near = sa & sb & (apart > 0) & (apart < k)
+        same = (apart == 0) & (a > 0) & (sa != sb)
+        hide_a = (near & (a <= b)) | (same & sa)
+        hide_b = (near & (a > b)) | (same & sb)
         if hide_a.any() or hide_b.any():
             changed = True
             u, i, _, m = np.nonzero(hide_a)
-            reason[u, a0 + i, m] = OVERLAP
+            reason[active[u], a0 + i, m] = OVERLAP
             u, _, j, m = np.nonzero(hide_b)
-            reason[u, b0 + j, m] = OVERLAP
+            reason[active[u], b0 + j, m] = OVERLAP
     return changed
