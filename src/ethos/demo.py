@@ -94,7 +94,8 @@ def _low_support(published: PublishedCube, planted: set[str]) -> Table:
     m = published.measures.index("support_compassion")
     shown = np.flatnonzero(published.reason[:, 0, m] == 0)
     leaves = [u for u in shown if published.units[u] not in published.parents]
-    lowest = sorted(leaves, key=lambda u: published.value[u, 0, m])[:8]
+    value = published.dense(published.value)
+    lowest = sorted(leaves, key=lambda u: value[u, 0, m])[:8]
     table = Table(title="Lowest shown teams on support and compassion (planted: marked *)")
     for column in ("Team", "Score (95% interval)", "n", "Planted low"):
         table.add_column(column)

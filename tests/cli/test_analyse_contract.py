@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -33,6 +34,14 @@ CULTURE = load_instrument("culture")
 BY = ("ethnicity",)  # banded: 19 answer codes, 3 categories
 TOP_KEYS = {"instrument", "min_group", "respondents", "cells", "reliability"}
 CELL_KEYS = {"unit", "breakdown", "measure", "n", "value", "ci", "suppressed", "reason"}
+# Added to cells after the contract above was written: comparisons (vs_organisation always,
+# vs_previous with --previous, vs_benchmark with --benchmark) and shrunk (with --shrinkage).
+COMPARISONS = ("vs_organisation", "vs_previous", "vs_benchmark")
+OPTIONAL_CELL_KEYS = {*COMPARISONS, "shrunk"}
+COMPARISON_KEYS = {"difference", "p", "q", "significant"}
+EXTRA_COLUMN = re.compile(
+    r"vs_(organisation|previous|benchmark)_(difference|p|q|significant)|shrunk"
+)
 RELIABILITY_KEYS = {"measure", "n", "alpha", "alpha_ci", "omega"}
 EXPORT_COLUMNS = [
     "unit",
@@ -234,11 +243,28 @@ def test_json_top_level(cube: dict[str, Any], responses: pl.DataFrame) -> None:
     assert isinstance(cube["reliability"], list) and cube["reliability"]
 
 
+def check_comparisons(cell: dict[str, Any]) -> None:
+    """Comparison fields are null or {difference, p, q, significant}; hidden cells get none."""
+    for name in COMPARISONS:
+        compared = cell.get(name)
+        if compared is None:
+            continue
+        assert not cell["suppressed"], f"a hidden cell carries a comparison: {cell}"
+        assert set(compared) == COMPARISON_KEYS, cell
+        assert isinstance(compared["significant"], bool)
+        assert 0.0 <= compared["p"] <= 1.0 and 0.0 <= compared["q"] <= 1.0, cell
+        assert isinstance(compared["difference"], (int, float)), cell
+    if cell.get("shrunk") is not None:
+        assert not cell["suppressed"], f"a hidden cell carries a shrunken estimate: {cell}"
+        assert isinstance(cell["shrunk"], (int, float)), cell
+
+
 def test_every_cell_has_the_documented_shape(cube: dict[str, Any]) -> None:
     measures = {m.id for m in CULTURE.measures}
     categories = {c: set(CULTURE.demographic(c).categories()) for c in BY}
     for cell in cube["cells"]:
-        assert set(cell) == CELL_KEYS, cell
+        assert CELL_KEYS <= set(cell) <= CELL_KEYS | OPTIONAL_CELL_KEYS, cell
+        check_comparisons(cell)
         assert isinstance(cell["unit"], str)
         assert isinstance(cell["measure"], str) and cell["measure"] in measures
         assert isinstance(cell["breakdown"], dict) and len(cell["breakdown"]) <= 1
@@ -256,6 +282,26 @@ def test_every_cell_has_the_documented_shape(cube: dict[str, Any]) -> None:
             assert all(isinstance(v, (int, float)) for v in cell["ci"]), cell
     counts = Counter(c["suppressed"] for c in cube["cells"])
     assert counts[True] and counts[False], "the fixture should have shown and hidden cells"
+
+
+def test_comparisons_and_shrinkage_never_touch_hidden_cells(trust: Path) -> None:
+    document = analyse_json(
+        trust / "responses.csv",
+        "--instrument",
+        "culture",
+        "--units",
+        trust / "units.csv",
+        "--previous",
+        trust / "previous.csv",
+        "--shrinkage",
+    )
+    cells = document["cells"]
+    for cell in cells:
+        assert set(cell) == CELL_KEYS | {"vs_organisation", "vs_previous", "shrunk"}, cell
+        check_comparisons(cell)
+    for name in ("vs_organisation", "vs_previous", "shrunk"):
+        assert any(c[name] is not None for c in cells), f"no cell has {name}"
+    assert any(c["suppressed"] for c in cells)
 
 
 def test_one_cell_per_unit_breakdown_and_measure(
@@ -412,46 +458,72 @@ def exports(trust: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     return paths
 
 
+def value_of(raw: object) -> float | None:
+    return None if raw is None or raw == "" else float(raw)  # type: ignore[arg-type]
+
+
+def check_export(header: list[str], rows: list[list[Any]], cube: dict[str, Any]) -> None:
+    """Export rows hold the JSON cells in order: core columns first, comparison columns after.
+
+    ``rows`` hold plain values: text (``""`` or ``None`` for blank), numbers and booleans.
+    """
+    width = len(EXPORT_COLUMNS)
+    assert header[:width] == EXPORT_COLUMNS
+    extra = header[width:]
+    assert all(EXTRA_COLUMN.fullmatch(c) for c in extra), extra
+    assert len(rows) == len(cube["cells"])
+    got = [
+        (
+            str(u),
+            col or "",
+            cat or "",
+            str(m),
+            None if n in (None, "") else int(n),
+            value_of(v),
+            value_of(lo),
+            value_of(hi),
+            s,
+            r or None,
+        )
+        for u, col, cat, m, n, v, lo, hi, s, r in (row[:width] for row in rows)
+    ]
+    expected = [(*r, c["reason"]) for r, c in zip(json_rows(cube), cube["cells"], strict=True)]
+    assert got == expected
+    for row, cell in zip(rows, cube["cells"], strict=True):
+        padded = [*row, *[None] * (len(header) - len(row))]  # XLSX drops trailing empty cells
+        values = dict(zip(extra, padded[width:], strict=True))
+        if cell["suppressed"]:  # no numbers at all, the significance flag included
+            assert all(v in (None, "") for v in values.values()), (cell, values)
+        for name in COMPARISONS:
+            if f"{name}_difference" in values:
+                compared = cell[name]
+                want = None if compared is None else compared["difference"]
+                assert value_of(values[f"{name}_difference"]) == want, (cell, values)
+
+
 def test_csv_holds_the_same_cells_as_json(cube: dict[str, Any], exports: dict[str, Path]) -> None:
     with exports["csv"].open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        rows = list(reader)
-    assert header == EXPORT_COLUMNS
-    flags = {"true": True, "false": False}
-    parsed = [
-        (u, col, cat, m, None if n == "" else int(n), number(v), number(lo), number(hi), flags[s])
-        for u, col, cat, m, n, v, lo, hi, s, _ in rows
-    ]
-    assert parsed == json_rows(cube)
-    reasons = [r[-1] for r in rows]
-    assert reasons == [c["reason"] or "" for c in cube["cells"]]
+        flags = {"true": True, "false": False}
+        suppressed = header.index("suppressed")
+        rows = [[*r[:suppressed], flags[r[suppressed]], *r[suppressed + 1 :]] for r in reader]
+    check_export(header, rows, cube)
 
 
 def test_xlsx_holds_the_same_cells_as_json(cube: dict[str, Any], exports: dict[str, Path]) -> None:
     book = openpyxl.load_workbook(exports["xlsx"], read_only=True)
-    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     book.close()
-    assert list(rows[0]) == EXPORT_COLUMNS
-    parsed = [
-        (u, col or "", cat or "", m, n, v, lo, hi, s)
-        for u, col, cat, m, n, v, lo, hi, s, _ in rows[1:]
-    ]
-    assert parsed == json_rows(cube)
-    assert [r[-1] or None for r in rows[1:]] == [c["reason"] for c in cube["cells"]]
+    check_export(rows[0], rows[1:], cube)
 
 
 def test_parquet_holds_the_same_cells_as_json(
     cube: dict[str, Any], exports: dict[str, Path]
 ) -> None:
     frame = pl.read_parquet(exports["parquet"])
-    assert frame.columns == EXPORT_COLUMNS
-    parsed = [
-        (str(u), str(col), str(cat), str(m), n, v, lo, hi, s)
-        for u, col, cat, m, n, v, lo, hi, s, _ in frame.iter_rows()
-    ]
-    assert parsed == json_rows(cube)
-    assert [str(r) or None for r in frame["reason"]] == [c["reason"] for c in cube["cells"]]
+    assert frame.schema["n"].is_integer() and frame.schema["suppressed"] == pl.Boolean
+    check_export(frame.columns, [list(r) for r in frame.iter_rows()], cube)
 
 
 def test_parquet_responses_give_the_same_result_as_csv(trust: Path, cube_text: str) -> None:
@@ -587,7 +659,7 @@ def test_out_writes_the_same_json_again_and_nothing_to_stdout(
 def test_csv_goes_to_stdout_without_out(trust: Path, exports: dict[str, Path]) -> None:
     to_stdout = ok(invoke(*cube_args(trust, "--format", "csv")))
     assert to_stdout.stdout == exports["csv"].read_text(encoding="utf-8")
-    assert to_stdout.stdout.splitlines()[0] == ",".join(EXPORT_COLUMNS)
+    assert to_stdout.stdout.splitlines()[0].startswith(",".join(EXPORT_COLUMNS))
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "parquet"])

@@ -44,7 +44,10 @@ class Benchmark:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Comparison:
-    """Differences (cell minus comparator), p values, q values and flags, shaped like a cube."""
+    """Per compared cell: difference (cell minus comparator), p, q and the significance flag.
+
+    Arrays hold one entry per cell passed in (``NaN`` where a cell could not be compared).
+    """
 
     label: str
     difference: np.ndarray
@@ -68,63 +71,57 @@ def _summary(n: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> _Summary:
     return _Summary(count, mean, np.sqrt(np.clip(var, 0.0, None)))
 
 
-def _test(a: _Summary, b: _Summary, percent: np.ndarray, cells: np.ndarray) -> np.ndarray:
+def _test(a: _Summary, b: _Summary, percent: np.ndarray, usable: np.ndarray) -> np.ndarray:
     p = np.full(a.n.shape, np.nan)
-    means = cells & ~percent & (a.n >= 2) & (b.n >= 2)
-    p[means] = welch_test(
-        a.mean[means], a.sd[means], a.n[means], b.mean[means], b.sd[means], b.n[means]
-    ).p
-    shares = cells & percent & (a.n >= 1) & (b.n >= 1)
-    p[shares] = two_proportion_test(
-        np.rint(a.mean[shares] * a.n[shares]),
-        a.n[shares],
-        np.rint(b.mean[shares] * b.n[shares]),
-        b.n[shares],
-    ).p
+    means = usable & ~percent & (a.n >= 2) & (b.n >= 2)
+    p[means] = welch_test(a.mean[means], a.sd[means], a.n[means],
+                          b.mean[means], b.sd[means], b.n[means]).p
+    shares = usable & percent & (a.n >= 1) & (b.n >= 1)
+    p[shares] = two_proportion_test(np.rint(a.mean[shares] * a.n[shares]), a.n[shares],
+                                    np.rint(b.mean[shares] * b.n[shares]), b.n[shares]).p
     return p
 
 
-def _finish(
-    label: str, a: _Summary, b_mean: np.ndarray, p: np.ndarray, percent: np.ndarray
-) -> Comparison:
-    scale = np.where(percent, 100.0, 1.0)
-    difference = np.where(np.isnan(p), np.nan, (a.mean - b_mean) * scale)
-    fdr = benjamini_hochberg(p.ravel())
-    q = np.asarray(fdr.qvalues).reshape(p.shape)
-    return Comparison(label, difference, p, q, np.asarray(fdr.reject).reshape(p.shape))
+def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
+    fdr = benjamini_hochberg(p)
+    return Comparison(label, np.where(np.isnan(p), np.nan, difference), p,
+                      np.asarray(fdr.qvalues), np.asarray(fdr.reject))
+
+
+def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], _Summary, np.ndarray]:
+    """Unravelled positions, summary and percent flags of ``cube`` at flat ``cells``."""
+    where = np.unravel_index(cells, cube.n.shape)
+    summary = _summary(cube.n[where], cube.total[where], cube.sumsq[where])
+    return where, summary, cube.percent[where[2]]
+
+
+def _scale(percent: np.ndarray) -> np.ndarray:
+    return np.where(percent, 100.0, 1.0)
 
 
 def against_organisation(cube: Cube, cells: np.ndarray) -> Comparison:
-    """Each cell in ``cells`` against the rest of the organisation in the same slot."""
-    a = _summary(cube.n, cube.total, cube.sumsq)
-    rest = _summary(cube.n[0] - cube.n, cube.total[0] - cube.total, cube.sumsq[0] - cube.sumsq)
-    percent = np.broadcast_to(cube.percent, cube.n.shape)
-    compared = cells.copy()
-    compared[0] = False
-    p = _test(a, rest, percent, compared)
-    return _finish("organisation", a, rest.mean, p, percent)
+    """Each cell (flat positions ``cells``) against the rest of the organisation."""
+    (u, s, m), a, percent = _at(cube, cells)
+    rest = _summary(cube.n[0, s, m] - cube.n[u, s, m], cube.total[0, s, m] - cube.total[u, s, m],
+                    cube.sumsq[0, s, m] - cube.sumsq[u, s, m])
+    p = _test(a, rest, percent, u != 0)
+    return _finish("organisation", (a.mean - rest.mean) * _scale(percent), p)
 
 
-def against_previous(
-    cube: Cube, cells: np.ndarray, previous: Cube, previous_cells: np.ndarray
-) -> Comparison:
-    """Each cell against the same unit and category in the previous wave."""
+def against_previous(cube: Cube, cells: np.ndarray, previous: Cube,
+                     previous_shown: np.ndarray) -> Comparison:
+    """Each cell against the same unit and category in the previous wave, where shown then."""
     index = previous.tree.index()
-    here = np.array([index.get(code, -1) for code in cube.tree.codes])
+    units = np.array([index.get(code, -1) for code in cube.tree.codes])
     slots = np.array([_previous_slot(cube, previous, s) for s in range(cube.layout.width)])
-    measures = np.array(
-        [previous.measures.index(m) if m in previous.measures else -1 for m in cube.measures]
-    )
-    u, s, m = np.ix_(np.maximum(here, 0), np.maximum(slots, 0), np.maximum(measures, 0))
-    usable = (
-        (here[:, None, None] >= 0) & (slots[None, :, None] >= 0) & (measures[None, None, :] >= 0)
-    )
-    before = _summary(previous.n[u, s, m], previous.total[u, s, m], previous.sumsq[u, s, m])
-    compared = cells & usable & previous_cells[u, s, m]
-    a = _summary(cube.n, cube.total, cube.sumsq)
-    percent = np.broadcast_to(cube.percent, cube.n.shape)
-    p = _test(a, before, percent, compared)
-    return _finish("previous wave", a, before.mean, p, percent)
+    measures = np.array([previous.measures.index(m) if m in previous.measures else -1
+                         for m in cube.measures])
+    (u, s, m), a, percent = _at(cube, cells)
+    at = (np.maximum(units[u], 0), np.maximum(slots[s], 0), np.maximum(measures[m], 0))
+    usable = (units[u] >= 0) & (slots[s] >= 0) & (measures[m] >= 0) & previous_shown[at]
+    before = _summary(previous.n[at], previous.total[at], previous.sumsq[at])
+    p = _test(a, before, percent, usable)
+    return _finish("previous wave", (a.mean - before.mean) * _scale(percent), p)
 
 
 def _previous_slot(cube: Cube, previous: Cube, slot: int) -> int:
@@ -139,35 +136,33 @@ def _previous_slot(cube: Cube, previous: Cube, slot: int) -> int:
     return -1
 
 
-def against_benchmark(
-    cube: Cube, cells: np.ndarray, benchmarks: Mapping[str, Benchmark]
-) -> Comparison:
-    """Each cell against the benchmark for its measure."""
-    a = _summary(cube.n, cube.total, cube.sumsq)
-    p = np.full(cube.n.shape, np.nan)
-    target = np.full(cube.n.shape, np.nan)
-    for m, measure in enumerate(cube.measures):
+def against_benchmark(cube: Cube, cells: np.ndarray,
+                      benchmarks: Mapping[str, Benchmark]) -> Comparison:
+    """Each cell against the benchmark for its measure (``NaN`` where there is none)."""
+    (_, _, m), a, percent = _at(cube, cells)
+    p = np.full(a.n.shape, np.nan)
+    target = np.full(a.n.shape, np.nan)
+    for j, measure in enumerate(cube.measures):
         bench = benchmarks.get(measure)
-        if bench is None:
+        on = (m == j) & (a.n >= 2)
+        if bench is None or not on.any():
             continue
-        on = cells[:, :, m] & (a.n[:, :, m] >= 2)
-        value = bench.value / 100.0 if cube.percent[m] else bench.value
-        target[:, :, m] = value
-        p[:, :, m][on] = _benchmark_p(a, m, on, value, bench, bool(cube.percent[m]))
-    percent = np.broadcast_to(cube.percent, cube.n.shape)
-    return _finish("benchmark", a, target, p, percent)
+        value = bench.value / 100.0 if cube.percent[j] else bench.value
+        target[m == j] = value
+        p[on] = _benchmark_p(a.n[on], a.mean[on], a.sd[on], value, bench, bool(cube.percent[j]))
+    return _finish("benchmark", (a.mean - target) * _scale(percent), p)
 
 
-def _benchmark_p(
-    a: _Summary, m: int, on: np.ndarray, value: float, bench: Benchmark, percent: bool
-) -> np.ndarray:
-    n, mean, sd = a.n[:, :, m][on], a.mean[:, :, m][on], a.sd[:, :, m][on]
+def _benchmark_p(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, value: float,
+                 bench: Benchmark, percent: bool) -> np.ndarray:
     if percent and bench.n:
-        return two_proportion_test(np.rint(mean * n), n, round(value * bench.n), bench.n).p
+        other = np.ones(n.shape)
+        return two_proportion_test(np.rint(mean * n), n, other * round(value * bench.n),
+                                   other * bench.n).p
     if percent:
         z = (mean - value) / np.sqrt(value * (1 - value) / n)
         return 2 * stats.norm.sf(np.abs(z))
     if bench.sd is not None and bench.n:
-        other = np.full(n.shape, 1.0)
+        other = np.ones(n.shape)
         return welch_test(mean, sd, n, other * value, other * bench.sd, other * bench.n).p
     return one_sample_t(mean, sd, n, value).p

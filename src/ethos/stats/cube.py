@@ -119,7 +119,7 @@ def build_cube(
     rows, finest = _finest_partition(values, units, breakdowns)
     sizes = [len(b.categories) for b in breakdowns]
     shape = (tree.size, layout.width, values.shape[1])
-    direct = [np.zeros(shape) for _ in finest]
+    direct = [np.zeros(shape, dtype=block.dtype) for block in finest]
     blocks = [(0, rows[0], 1)]
     blocks += [(layout.offsets[j], rows[0] * k + rows[1 + j], k) for j, k in enumerate(sizes)]
     for offset, key, width in blocks:
@@ -131,17 +131,17 @@ def build_cube(
     for j1, j2 in combinations(range(len(breakdowns)), 2):
         key = (rows[0] * sizes[j1] + rows[1 + j1]) * sizes[j2] + rows[1 + j2]
         (counts,) = _grouped_sums(key, tree.size * sizes[j1] * sizes[j2], finest[:1])
-        cells = _counts(counts).reshape(tree.size, sizes[j1], sizes[j2], -1)
-        joint.append(JointCounts(j1, j2, tree.rollup(cells)))
-    direct_n = _counts(direct[0])
+        cells = counts.reshape(tree.size, sizes[j1], sizes[j2], -1)
+        joint.append(JointCounts(j1, j2, tree.rollup(cells, in_place=True)))
+    direct_n = direct[0]
     return Cube(
         tree=tree,
         measures=scores.measures,
         percent=scores.percent,
         layout=layout,
         n=tree.rollup(direct_n),
-        total=tree.rollup(direct[1]),
-        sumsq=tree.rollup(direct[2]),
+        total=tree.rollup(direct[1], in_place=True),
+        sumsq=tree.rollup(direct[2], in_place=True),
         direct_n=direct_n,
         joint=tuple(joint),
     )
@@ -171,9 +171,10 @@ def _finest_partition(
         )
         .sort("key")
     )
-    sums = tuple(
-        grouped.select(f"{p}_{n}" for n in names).to_numpy().astype(np.float64)
-        for p in ("n", "s", "q")
+    sums = (
+        grouped.select(f"n_{n}" for n in names).to_numpy().astype(np.int32),
+        grouped.select(f"s_{n}" for n in names).to_numpy(),
+        grouped.select(f"q_{n}" for n in names).to_numpy(),
     )
     unique = grouped["key"].to_numpy()
     decoded = []
@@ -181,10 +182,6 @@ def _finest_partition(
         decoded.append(unique % len(b.categories))
         unique = unique // len(b.categories)
     return [unique, *reversed(decoded)], sums
-
-
-def _counts(values: np.ndarray) -> np.ndarray:
-    return np.rint(values).astype(np.int32)
 
 
 def _layout(breakdowns: Sequence[Breakdown]) -> Layout:

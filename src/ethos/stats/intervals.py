@@ -147,7 +147,10 @@ def t_intervals(
     _check_nonnegative(sd=sd, n=n)
     ok = n >= 2
     df = np.where(ok, n - 1.0, np.nan)
-    half = stats.t.ppf((1.0 + level) / 2.0, df) * sd / np.sqrt(np.where(ok, n, np.nan))
+    # The quantile depends on df alone: compute it once per distinct df (few, even nationally).
+    distinct, inverse = np.unique(df, return_inverse=True)
+    quantile = stats.t.ppf((1.0 + level) / 2.0, distinct)[inverse.reshape(df.shape)]
+    half = quantile * sd / np.sqrt(np.where(ok, n, np.nan))
     low, high = _readonly(mean - half, mean + half)
     return IntervalArrays(low=low, high=high, level=level, method="Student t")
 

@@ -64,11 +64,17 @@ def keyed_item_scores(data: Any, instrument: Instrument) -> ItemScores:
     return ItemScores(instrument.item_ids, _keyed(codes, instrument, first_row=0))
 
 
-def _keyed(codes: np.ndarray, instrument: Instrument, first_row: int) -> np.ndarray:
+def _keyed(
+    codes: np.ndarray,
+    instrument: Instrument,
+    first_row: int,
+    tables: list[np.ndarray] | None = None,
+) -> np.ndarray:
     values = np.empty(codes.shape, dtype=np.float32, order="F")
-    for j, item in enumerate(instrument.items):
+    if tables is None:
+        tables = _tables(instrument)
+    for j, (item, table) in enumerate(zip(instrument.items, tables, strict=True)):
         scale = instrument.scales[item.scale]
-        table = _lookup(scale.options, item.reverse)
         column = codes[:, j]
         bad = (column < -1) | (column >= len(table) - 1)
         if not bad.any():
@@ -82,6 +88,10 @@ def _keyed(codes: np.ndarray, instrument: Instrument, first_row: int) -> np.ndar
                 f"(codes {', '.join(map(str, scale.codes))})"
             )
     return values
+
+
+def _tables(instrument: Instrument) -> list[np.ndarray]:
+    return [_lookup(instrument.scales[i.scale].options, i.reverse) for i in instrument.items]
 
 
 def _code_matrix(data: Any, columns: list[str]) -> np.ndarray:
@@ -148,9 +158,10 @@ def score_respondents(data: Any, instrument: Instrument) -> RespondentScores:
     index = {m.id: c for c, m in enumerate(instrument.measures)}
     values = np.empty((codes.shape[0], len(instrument.measures)), order="F")
     columns = [index[m.id] for m in direct]
+    tables = _tables(instrument)
     for start in range(0, codes.shape[0], CHUNK):
         rows = slice(start, start + CHUNK)
-        keyed = _keyed(codes[rows], instrument, first_row=start).T
+        keyed = _keyed(codes[rows], instrument, start, tables).T
         answered = np.isfinite(keyed)
         count = member @ answered.astype(np.float32)
         positive = member @ (keyed > 5.0).astype(np.float32)

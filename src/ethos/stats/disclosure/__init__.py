@@ -70,26 +70,22 @@ def publish(
     """
     k = check_min_group(min_group)
     reason = protect(cube, k)
-    shown = reason == SHOWN
-    n = np.where(shown, cube.n, 0)
-    value = np.full(n.shape, np.nan)
-    low, high = value.copy(), value.copy()
-    pct = np.broadcast_to(cube.percent[None, None, :], n.shape)
-    for is_pct in (False, True):
-        cells = shown & (pct == is_pct)
-        count, total = cube.n[cells].astype(np.float64), cube.total[cells]
-        if is_pct:
-            interval = wilson_intervals(np.rint(total), count, level)
-            value[cells], scale = 100.0 * total / count, 100.0
-        else:
-            var = (cube.sumsq[cells] - total**2 / count) / np.maximum(count - 1, 1)
-            sd = np.sqrt(np.clip(var, 0.0, None))
-            interval = t_intervals(total / count, sd, count, level)
-            value[cells], scale = total / count, 1.0
-        low[cells], high[cells] = interval.low * scale, interval.high * scale
+    shown = np.flatnonzero(reason.ravel() == SHOWN)
+    where = np.unravel_index(shown, reason.shape)
+    count, total = cube.n[where].astype(np.float64), cube.total[where]
+    percent = cube.percent[where[2]]
+    value, low, high = (np.full(shown.size, np.nan) for _ in range(3))
+    interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
+    value[percent] = 100.0 * total[percent] / count[percent]
+    low[percent], high[percent] = 100.0 * interval.low, 100.0 * interval.high
+    mean = ~percent
+    sd = _sd(count[mean], total[mean], cube.sumsq[where][mean])
+    interval = t_intervals(total[mean] / count[mean], sd, count[mean], level)
+    value[mean], low[mean], high[mean] = total[mean] / count[mean], interval.low, interval.high
     comparisons = [against_organisation(cube, shown)]
     if previous is not None:
-        comparisons.append(against_previous(cube, shown, previous, protect(previous, k) == SHOWN))
+        previous_shown = protect(previous, k) == SHOWN
+        comparisons.append(against_previous(cube, shown, previous, previous_shown))
     if benchmarks:
         comparisons.append(against_benchmark(cube, shown, benchmarks))
     tree = cube.tree
@@ -101,32 +97,39 @@ def publish(
         percent=cube.percent,
         layout=cube.layout,
         min_group=k,
-        n=n,
+        reason=reason,
+        shown=shown,
+        n=count.astype(np.int64),
         value=value,
         ci_low=low,
         ci_high=high,
-        reason=reason,
         comparisons=tuple(comparisons),
-        shrunk=_shrunk(cube, shown, value) if shrinkage else None,
+        shrunk=_shrunk(cube, where, value) if shrinkage else None,
     )
 
 
-def _shrunk(cube: Cube, shown: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Empirical-Bayes estimates for shown unit totals of mean measures, level by level."""
-    out = np.full(value.shape, np.nan)
-    count = cube.n.astype(np.float64)
+def _sd(count: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(np.clip((cube.sumsq - cube.total**2 / count) / (count - 1), 0.0, None))
-    for depth in range(1, int(cube.tree.depth.max()) + 1):
-        for m in np.flatnonzero(~cube.percent):
-            units = np.flatnonzero((cube.tree.depth == depth) & shown[:, 0, m])
-            if units.size < 3:
+        var = (sumsq - total**2 / count) / np.maximum(count - 1, 1)
+    return np.sqrt(np.clip(var, 0.0, None))
+
+
+def _shrunk(cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray) -> np.ndarray:
+    """Empirical-Bayes estimates for shown unit totals of mean measures, level by level."""
+    u, s, m = where
+    out = np.full(value.size, np.nan)
+    count = cube.n[where].astype(np.float64)
+    sd = _sd(count, cube.total[where], cube.sumsq[where])
+    depth = cube.tree.depth[u]
+    eligible = (s == 0) & ~cube.percent[m] & (depth > 0)
+    for d in np.unique(depth[eligible]):
+        for j in np.unique(m[eligible]):
+            group = np.flatnonzero(eligible & (depth == d) & (m == j))
+            if group.size < 3:
                 continue
             try:
-                result = empirical_bayes_means(
-                    value[units, 0, m], sd[units, 0, m], count[units, 0, m]
-                )
+                result = empirical_bayes_means(value[group], sd[group], count[group])
             except ValueError:
                 continue
-            out[units, 0, m] = result.estimate
+            out[group] = result.estimate
     return out

@@ -55,10 +55,13 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class PublishedCube:
-    """Shown values of a cube; hidden cells are blank and carry a reason code.
+    """The shown cells of a cube, and why every other cell is hidden.
 
-    Arrays are shaped ``[unit, slot, measure]`` like the cube. Percent measures are reported
-    on 0-100, mean measures on 0-10.
+    ``reason`` is shaped ``[unit, slot, measure]`` like the cube (0 = shown). Numbers exist
+    only for shown cells: ``shown`` lists their flat positions in ascending order, and ``n``,
+    ``value``, ``ci_low``, ``ci_high``, each comparison's arrays and ``shrunk`` hold one entry
+    per shown cell, in that order. A hidden cell has no entry at all. Percent measures are
+    reported on 0-100, mean measures on 0-10.
     """
 
     units: tuple[str, ...]
@@ -68,39 +71,49 @@ class PublishedCube:
     percent: np.ndarray
     layout: Layout
     min_group: int
+    reason: np.ndarray
+    shown: np.ndarray
     n: np.ndarray
     value: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
-    reason: np.ndarray
     comparisons: tuple[Comparison, ...] = ()
     shrunk: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        hidden = self.reason != SHOWN
-        arrays = [self.value, self.ci_low, self.ci_high]
-        arrays += [a for c in self.comparisons for a in (c.difference, c.p, c.q)]
+        expected = np.flatnonzero(self.reason.ravel() == SHOWN)
+        arrays = [self.n, self.value, self.ci_low, self.ci_high]
+        arrays += [a for c in self.comparisons for a in (c.difference, c.p, c.q, c.significant)]
         arrays += [self.shrunk] if self.shrunk is not None else []
-        if (self.n[hidden] != 0).any() or any(not np.isnan(a[hidden]).all() for a in arrays):
-            raise ValueError("a published cube may not hold numbers for hidden cells")
+        if not np.array_equal(expected, self.shown) or any(a.size != expected.size
+                                                           for a in arrays):
+            raise ValueError("a published cube holds numbers for shown cells and no others")
+
+    def reason_text(self, code: int) -> str:
+        return REASONS[code].format(k=self.min_group)
+
+    def position(self, unit: int, slot: int, measure: int) -> int:
+        """Where a shown cell's numbers are, or -1 for a hidden cell."""
+        flat = np.ravel_multi_index((unit, slot, measure), self.reason.shape)
+        at = int(np.searchsorted(self.shown, flat))
+        return at if at < self.shown.size and self.shown[at] == flat else -1
+
+    def dense(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        """Spread one entry per shown cell back to the cube's shape (``fill`` elsewhere)."""
+        out = np.full(self.reason.size, fill, dtype=np.result_type(values.dtype, type(fill)))
+        out[self.shown] = values
+        return out.reshape(self.reason.shape)
 
     def comparison(self, label: str) -> Comparison | None:
         """The comparison called ``label`` ("organisation", "previous wave", "benchmark")."""
         return next((c for c in self.comparisons if c.label == label), None)
 
-    def reason_text(self, code: int) -> str:
-        return REASONS[code].format(k=self.min_group)
-
     def result(self, unit: int, slot: int, measure: int) -> Shown | Suppressed:
-        code = int(self.reason[unit, slot, measure])
-        if code != SHOWN:
-            return Suppressed(self.reason_text(code))
-        return Shown(
-            n=int(self.n[unit, slot, measure]),
-            value=float(self.value[unit, slot, measure]),
-            ci_low=float(self.ci_low[unit, slot, measure]),
-            ci_high=float(self.ci_high[unit, slot, measure]),
-        )
+        at = self.position(unit, slot, measure)
+        if at < 0:
+            return Suppressed(self.reason_text(int(self.reason[unit, slot, measure])))
+        return Shown(n=int(self.n[at]), value=float(self.value[at]),
+                     ci_low=float(self.ci_low[at]), ci_high=float(self.ci_high[at]))
 
     def cells(self) -> Iterator[Cell]:
         """Every cell, unit by unit, total first, then each breakdown's categories."""
@@ -113,46 +126,46 @@ class PublishedCube:
     def frame(self) -> pl.DataFrame:
         """All cells as rows: unit, column, category, measure, n, value, ci, suppressed, reason.
 
-        Hidden cells have nulls for n, value and interval. Built with array operations so that
-        a national cube of millions of cells takes well under a second.
+        Hidden cells have nulls for every number. Built with array operations so that a
+        national cube of millions of cells takes about a second.
         """
         units, slots, measures = self.reason.shape
-        shown = (self.reason == SHOWN).ravel()
-        slot_column = ["" for _ in range(slots)]
-        slot_category = ["" for _ in range(slots)]
+        size = self.reason.size
+        slot_column, slot_category = [""] * slots, [""] * slots
         for slot in range(1, slots):
-            column, category = self.layout.label(slot) or ("", "")
-            slot_column[slot], slot_category[slot] = column, category
+            slot_column[slot], slot_category[slot] = self.layout.label(slot) or ("", "")
         texts = [self.reason_text(c) if c != SHOWN else "" for c in range(max(REASONS) + 1)]
-        u = np.repeat(np.arange(units), slots * measures)
-        s = np.tile(np.repeat(np.arange(slots), measures), units)
-        m = np.tile(np.arange(measures), units * slots)
-        reason = self.reason.ravel().astype(np.int64)
+        flat = np.arange(size)
 
         def pick(labels: list[str] | tuple[str, ...], index: np.ndarray) -> pl.Series:
             return pl.Series(list(labels), dtype=pl.Categorical).gather(index)
 
-        extra: dict[str, pl.Series] = {}
+        def spread(values: np.ndarray) -> pl.Series:
+            present = np.zeros(size, dtype=bool)
+            present[self.shown] = True
+            full = np.zeros(size, dtype=values.dtype)
+            full[self.shown] = values
+            series = pl.Series(full)
+            return pl.select(pl.when(pl.Series(present)).then(series)).to_series()
+
+        columns: dict[str, pl.Series] = {
+            "unit": pick(self.units, flat // (slots * measures)),
+            "column": pick(slot_column, flat // measures % slots),
+            "category": pick(slot_category, flat // measures % slots),
+            "measure": pick(self.measures, flat % measures),
+            "n": spread(self.n),
+            "value": spread(self.value),
+            "ci_low": spread(self.ci_low),
+            "ci_high": spread(self.ci_high),
+            "suppressed": pl.Series(self.reason.ravel() != SHOWN),
+            "reason": pick(texts, self.reason.ravel().astype(np.int64)),
+        }
         for comparison in self.comparisons:
             key = COMPARISON_KEYS[comparison.label]
-            extra[f"{key}_difference"] = pl.Series(comparison.difference.ravel()).fill_nan(None)
-            extra[f"{key}_p"] = pl.Series(comparison.p.ravel()).fill_nan(None)
-            extra[f"{key}_q"] = pl.Series(comparison.q.ravel()).fill_nan(None)
-            extra[f"{key}_significant"] = pl.Series(comparison.significant.ravel())
+            columns[f"{key}_difference"] = spread(comparison.difference)
+            columns[f"{key}_p"] = spread(comparison.p)
+            columns[f"{key}_q"] = spread(comparison.q)
+            columns[f"{key}_significant"] = spread(comparison.significant)
         if self.shrunk is not None:
-            extra["shrunk"] = pl.Series(self.shrunk.ravel()).fill_nan(None)
-        return pl.DataFrame(
-            {
-                "unit": pick(self.units, u),
-                "column": pick(slot_column, s),
-                "category": pick(slot_category, s),
-                "measure": pick(self.measures, m),
-                "n": pl.Series(self.n.ravel()).set(pl.Series(~shown), None),
-                "value": pl.Series(self.value.ravel()).fill_nan(None),
-                "ci_low": pl.Series(self.ci_low.ravel()).fill_nan(None),
-                "ci_high": pl.Series(self.ci_high.ravel()).fill_nan(None),
-                "suppressed": pl.Series(~shown),
-                "reason": pick(texts, reason),
-                **extra,
-            }
-        )
+            columns["shrunk"] = spread(self.shrunk)
+        return pl.DataFrame(columns).with_columns(pl.col(pl.Float64).fill_nan(None))

@@ -50,16 +50,23 @@ _BIG = np.iinfo(np.int64).max
 def protect(cube: Cube, k: int) -> np.ndarray:
     """Return the reason code of every cell of ``cube`` (``SHOWN`` = publish).
 
-    Applies :func:`primary` once, then :func:`hierarchy`, :func:`categories` and
-    :func:`overlap` in turn until a full round hides nothing more. Every round only adds
-    hidden cells, so it ends.
+    Applies :func:`primary` once, then the hierarchy, opaque-unit and breakdown rules until
+    they hide nothing more, then the union and overlap rules, and repeats until a full round
+    hides nothing more. Every round only adds hidden cells, so it ends. Remainders are
+    computed once per round: a rule that acts on a remainder made stale by an earlier rule in
+    the same round can only hide more, and the loops stop only after a round that started
+    from fresh remainders changed nothing.
     """
     reason = primary(cube.n, k)
     while True:
-        changed = hierarchy(cube, reason, k)
-        changed = opaque_units(reason) or changed
-        changed = categories(cube, reason, k) or changed
-        changed = unions(cube, reason, k) or changed
+        while True:  # the cheap rules first, to a fixed point
+            remainders = _remainders(cube, reason > 0)
+            changed = hierarchy(cube, reason, k, remainders)
+            changed = opaque_units(reason) or changed
+            changed = categories(cube, reason, k) or changed
+            if not changed:
+                break
+        changed = unions(cube, reason, k, remainders[0])
         changed = overlap(cube, reason, k) or changed
         if not changed:
             return reason
@@ -73,7 +80,12 @@ def primary(n: np.ndarray, k: int) -> np.ndarray:
     return reason
 
 
-def hierarchy(cube: Cube, reason: np.ndarray, k: int) -> bool:
+def hierarchy(
+    cube: Cube,
+    reason: np.ndarray,
+    k: int,
+    remainders: tuple[np.ndarray, np.ndarray] | None = None,
+) -> bool:
     """Rule 2: subtracting shown sub-units from a shown unit must not expose a small group.
 
     For each unit, slot and measure, the *remainder* is the respondents of the unit's subtree
@@ -86,7 +98,7 @@ def hierarchy(cube: Cube, reason: np.ndarray, k: int) -> bool:
     if cube.tree.size < 2:
         return False
     n, hidden = cube.n, reason > 0
-    remainder, pieces = _remainders(cube, hidden)
+    remainder, pieces = remainders if remainders is not None else _remainders(cube, hidden)
     shown = ~hidden
     small = shown & (remainder > 0) & (remainder < k)
     lone = shown & (pieces == 1) & (cube.direct_n == 0)
@@ -175,7 +187,9 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     return changed
 
 
-def unions(cube: Cube, reason: np.ndarray, k: int) -> bool:
+def unions(
+    cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None
+) -> bool:
     """Rule 6: a child's shown total must not unlock its hidden breakdown at the parent.
 
     When a unit shows its breakdown by a column and a child shows its total but hides its
@@ -187,7 +201,8 @@ def unions(cube: Cube, reason: np.ndarray, k: int) -> bool:
     """
     changed = False
     hidden = reason > 0
-    remainder = _remainders(cube, hidden)[0]
+    if remainder is None:
+        remainder = _remainders(cube, hidden)[0]
     for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
         block = slice(offset, offset + len(cats))
         present = cube.n[:, block, :] > 0
@@ -214,9 +229,9 @@ def _union_violations(
     parent = cube.tree.parent[c]
     pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
     subsets = 1 << width
-    known = np.zeros((pair.size, subsets))
-    masks = (present[c, :, m] * (1 << np.arange(width))).sum(axis=1)
-    np.add.at(known, (group, masks), cube.n[c, 0, m])
+    masks = present[c, :, m] @ (1 << np.arange(width))
+    known = np.bincount(group * subsets + masks, weights=cube.n[c, 0, m],
+                        minlength=pair.size * subsets).reshape(pair.size, subsets)
     for bit in range(width):  # sum over sub-masks: known[S] = total of children with mask <= S
         view = known.reshape(pair.size, -1, 2, 1 << bit)
         view[:, :, 1, :] += view[:, :, 0, :]
