@@ -13,9 +13,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ethos import __version__
 from ethos.errors import InputError
+
+MIN_UNITS = 4  # a root, a division, a directorate and a team
 
 app = typer.Typer(
     help="Ethos: anonymous culture diagnostics for NHS organisations.",
@@ -23,16 +26,39 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
     """Console-script entry point."""
+    app()
+
+
+def say(text: str) -> None:
+    """One line to standard error, printed as it is (no markup, no wrapping)."""
+    err.print(text, markup=False)
+
+
+@contextmanager
+def _input_errors() -> Iterator[None]:
+    """Turn bad input into one clear line on standard error and exit status 2."""
     try:
-        app()
+        yield
     except InputError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        err.print(Text.assemble(("Error: ", "bold red"), exc.message))
+        raise typer.Exit(2) from None
+
+
+def _writable(out: Path | None) -> None:
+    """Refuse, before any work, an output path whose folder does not exist."""
+    if out is not None and not out.parent.is_dir():
+        raise InputError(
+            str(out.parent),
+            "this folder does not exist.",
+            "create it first, or give --out a path in an existing folder.",
+        )
+    if out is not None and out.is_dir():
+        raise InputError(str(out), "this is a folder.", "give --out a file name.")
 
 
 @app.callback(invoke_without_command=True)
@@ -103,16 +129,16 @@ def analyse(
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     if fmt in ("xlsx", "parquet") and out is None:
         raise typer.BadParameter(f"--format {fmt} needs --out PATH", param_hint="--out")
-    loaded = load_instrument(instrument)
-    with _progress(6) as step:
+    k = _min_group(min_group)
+    with _input_errors(), _progress(6) as step:
+        _writable(out)
+        loaded = load_instrument(instrument)
         options = Options(previous=previous, benchmark=benchmark, shrinkage=shrinkage)
-        result = analyse_files(
-            responses, loaded, units, by or [], _min_group(min_group), step, options
-        )
+        result = analyse_files(responses, loaded, units, by or [], k, step, options)
         step(f"Writing {fmt}")
         write(result, fmt, out, sys.stdout)
     if out is not None:
-        err.print(f"Wrote {out}")
+        say(f"Wrote {out}")
 
 
 @app.command()
@@ -128,12 +154,23 @@ def synth(
     from ethos.instruments.loader import load_instrument
     from ethos.synth import synthesise, write
 
-    if staff < 1 or (units is not None and not 1 <= units <= staff):
-        raise typer.BadParameter("need staff >= 1 and 1 <= units <= staff")
-    result = synthesise(staff=staff, units=units, seed=seed, instrument=load_instrument(instrument))
+    if staff < MIN_UNITS:
+        raise typer.BadParameter(f"a trust needs at least {MIN_UNITS} staff", param_hint="--staff")
+    if units is not None and not MIN_UNITS <= units <= staff:
+        raise typer.BadParameter(
+            f"use {MIN_UNITS} to {staff} units (one unit per staff member at most)",
+            param_hint="--units",
+        )
+    if seed < 0:
+        raise typer.BadParameter("use a seed of 0 or more", param_hint="--seed")
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; give a folder", param_hint="--out")
+    with _input_errors():
+        loaded = load_instrument(instrument)
+    result = synthesise(staff=staff, units=units, seed=seed, instrument=loaded)
     out.mkdir(parents=True, exist_ok=True)
     for path in write(result, out, parquet=parquet):
-        err.print(f"Wrote {path}")
+        say(f"Wrote {path}")
 
 
 @app.command()

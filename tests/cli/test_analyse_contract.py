@@ -681,8 +681,6 @@ def test_unknown_format_is_a_usage_error(trust: Path, tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- small valid inputs
 
-CRASHES = "pipeline._reliability lets reliability_table's ValueError escape (traceback, exit 1)"
-
 
 @pytest.mark.parametrize(
     ("rows", "instrument_edit"),
@@ -691,25 +689,17 @@ CRASHES = "pipeline._reliability lets reliability_table's ValueError escape (tra
             ["A,4,2,1,1,", "A,4,3,2,2,", "A,4,1,1,1,", "A,4,4,2,2,", "A,4,5,1,1,", "A,4,2,2,1,"],
             None,
             id="an-item-everyone-answers-the-same",
-            marks=pytest.mark.xfail(strict=True, reason=f"zero variance: {CRASHES}"),
         ),
-        pytest.param(
-            ["A,4,2,1,1,"],
-            None,
-            id="a-single-respondent",
-            marks=pytest.mark.xfail(strict=True, reason=f"n=1 complete case: {CRASHES}"),
-        ),
+        pytest.param(["A,4,2,1,1,"], None, id="a-single-respondent"),
         pytest.param(
             ["A,4,,1,1,", "A,3,,2,2,", "A,,3,1,1,", "A,5,,2,2,", "A,1,,1,1,", "A,,2,2,1,"],
             None,
             id="no-respondent-answers-every-item-of-a-scale",
-            marks=pytest.mark.xfail(strict=True, reason=f"no complete cases: {CRASHES}"),
         ),
         pytest.param(
             varied("A", 8),
             ("method: mean, items", "method: percent_positive, items"),
             id="an-instrument-with-no-multi-item-mean-measure",
-            marks=pytest.mark.xfail(strict=True, reason=f"'scales must name...': {CRASHES}"),
         ),
         pytest.param(varied("A", 8), None, id="control"),
     ],

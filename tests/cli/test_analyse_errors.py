@@ -403,11 +403,6 @@ def test_parquet_codes_are_checked_too(
 # ----------------------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io casts non-integer Parquet columns to Int64 with strict=False, which "
-    "truncates 2.5 to 2: a non-integer code in a Float64 column is silently accepted",
-)
 def test_non_integer_code_in_parquet_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -430,22 +425,8 @@ def test_non_integer_code_in_parquet_is_refused(
 @pytest.mark.parametrize(
     "code",
     [
-        pytest.param(
-            "[/ward]",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="cli.main passes the message to rich as markup: '[/ward]' raises "
-                "rich.errors.MarkupError (traceback, exit 1)",
-            ),
-        ),
-        pytest.param(
-            "[ward]",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="cli.main passes the message to rich as markup: '[ward]' is taken as a "
-                "style tag and vanishes from the message",
-            ),
-        ),
+        pytest.param("[/ward]"),
+        pytest.param("[ward]"),
     ],
 )
 def test_error_text_is_printed_literally(
@@ -460,11 +441,6 @@ def test_error_text_is_printed_literally(
     assert f"unknown unit code '{code}'" in outcome.err, outcome.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io.read_table calls pl.read_csv(path) with polars' default glob=True, so a file "
-    "named 'survey [2025].csv' is read as a glob pattern and cannot be opened",
-)
 def test_file_names_with_brackets_are_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -477,11 +453,6 @@ def test_file_names_with_brackets_are_read(
     assert out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the error message goes through rich markup, so '[v2]' in a file name is dropped "
-    "and the message names a file that is not the one given",
-)
 def test_error_names_a_bracketed_file_exactly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -492,11 +463,6 @@ def test_error_names_a_bracketed_file_exactly(
     assert f"Error: {tmp_path / 'nowhere [v2].csv'}:" in outcome.err, outcome.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a blank unit cell is reported as \"unknown unit code 'None'\" instead of saying "
-    "that the unit code is empty",
-)
 def test_blank_unit_code_is_called_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -507,11 +473,6 @@ def test_blank_unit_code_is_called_empty(
     assert "None" not in outcome.err and "empty" in outcome.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._flat_tree raises the reserved-code error with no row: the file's row "
-    "holding 'ALL' is known but not named",
-)
 def test_reserved_root_code_names_its_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -522,11 +483,6 @@ def test_reserved_root_code_names_its_row(
     assert f"Error: {tmp_path / 'responses.csv'}, row 5, column 'unit'" in outcome.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="polars renames a repeated header to 'siloed_duplicated_0' and the first column is "
-    "used silently; which of the two holds the answers is ambiguous",
-)
 def test_duplicate_item_column_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -542,24 +498,8 @@ def test_duplicate_item_column_is_refused(
 @pytest.mark.parametrize(
     "content",
     [
-        pytest.param(
-            b"id: team_check\ntitle: Caf\xe9 survey\n",
-            id="not-utf8",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="loader.load_instrument reads with read_text(encoding='utf-8') outside "
-                "any try: UnicodeDecodeError traceback, exit 1",
-            ),
-        ),
-        pytest.param(
-            None,
-            id="a-directory",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="loader.load_instrument checks only path.exists(): IsADirectoryError "
-                "traceback, exit 1",
-            ),
-        ),
+        pytest.param(b"id: team_check\ntitle: Caf\xe9 survey\n", id="not-utf8"),
+        pytest.param(None, id="a-directory"),
     ],
 )
 def test_unreadable_instrument_file(
@@ -580,11 +520,6 @@ def test_unreadable_instrument_file(
     assert f"Error: {instrument}" in outcome.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export._emit writes --out without checking its folder: FileNotFoundError "
-    "traceback, exit 1, after the whole analysis has run",
-)
 def test_out_in_a_missing_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -121,11 +121,6 @@ def test_parquet_files_hold_the_synthesised_waves(tmp_path: Path) -> None:
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--parquet is documented as 'Also write Parquet files' but synth.write writes "
-    "responses/previous as Parquet instead of CSV, so responses.csv is missing",
-)
 def test_parquet_is_written_as_well_as_csv(tmp_path: Path) -> None:
     out = tmp_path / "both"
     ok(synth("--staff", 300, "--seed", 7, "--out", out, "--parquet"))
@@ -133,11 +128,6 @@ def test_parquet_is_written_as_well_as_csv(tmp_path: Path) -> None:
         assert (out / name).exists(), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Wrote PATH' is printed by rich without soft_wrap, so a path longer than the "
-    "80-column console is split over lines when stderr is not a terminal",
-)
 def test_each_wrote_line_names_the_whole_path(tmp_path: Path) -> None:
     out = tmp_path / ("a-long-folder-name-for-the-synthetic-trust-" * 2)
     result = ok(synth("--staff", 100, "--out", out))
@@ -184,33 +174,9 @@ def test_unknown_instrument(
 @pytest.mark.parametrize(
     "args",
     [
-        pytest.param(
-            ["--staff", "100", "--seed", "-1"],
-            id="negative-seed",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the CLI does not check --seed; synthesise raises ValueError "
-                "('seed must be a whole number of at least 0'): traceback, exit 1",
-            ),
-        ),
-        pytest.param(
-            ["--staff", "100", "--units", "3"],
-            id="fewer-than-four-units",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the CLI accepts 1 <= units <= staff but make_units needs units >= 4: "
-                "ValueError traceback, exit 1",
-            ),
-        ),
-        pytest.param(
-            ["--staff", "3"],
-            id="fewer-than-four-staff",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the default units is max(4, staff/25), so staff 1-3 pass the CLI check "
-                "but make_units raises 'staff (3) must be at least units (4)': traceback, exit 1",
-            ),
-        ),
+        pytest.param(["--staff", "100", "--seed", "-1"], id="negative-seed"),
+        pytest.param(["--staff", "100", "--units", "3"], id="fewer-than-four-units"),
+        pytest.param(["--staff", "3"], id="fewer-than-four-staff"),
         pytest.param(["--staff", "4"], id="four-staff-is-fine-control"),
     ],
 )
@@ -230,10 +196,6 @@ def test_arguments_synthesise_rejects_are_usage_errors(
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--out naming an existing file: out.mkdir raises FileExistsError (traceback, exit 1)",
-)
 def test_out_that_is_a_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,9 +20,11 @@ from ethos.stats.tree import UnitTree
 def dense(published, label):
     """A comparison spread back to the cube's shape, for reading by unit."""
     comparison = published.comparison(label)
-    return SimpleNamespace(p=published.dense(comparison.p),
-                           difference=published.dense(comparison.difference),
-                           significant=published.dense(comparison.significant, fill=False))
+    return SimpleNamespace(
+        p=published.dense(comparison.p),
+        difference=published.dense(comparison.difference),
+        significant=published.dense(comparison.significant, fill=False),
+    )
 
 
 def organisation(seed=0, shift=0.0):

@@ -307,9 +307,11 @@ def test_it_writes_byte_identical_files(small: Synthetic, tmp_path: Path) -> Non
         assert a.read_bytes() == b.read_bytes()
     assert first[0].read_text().splitlines()[0] == "code,name,parent,level,headcount"
     assert json.loads(first[3].read_text()) == small.truth
-    parquet = write(small, tmp_path / "p", parquet=True)
-    assert pl.read_parquet(parquet[1]).equals(small.responses)
-    assert parquet[2].read_bytes() == write(small, tmp_path / "q", parquet=True)[2].read_bytes()
+    parquet = {p.name: p for p in write(small, tmp_path / "p", parquet=True)}
+    assert {"responses.csv", "responses.parquet", "previous.parquet"} <= set(parquet)
+    assert pl.read_parquet(parquet["responses.parquet"]).equals(small.responses)
+    again = {p.name: p for p in write(small, tmp_path / "q", parquet=True)}
+    assert parquet["previous.parquet"].read_bytes() == again["previous.parquet"].read_bytes()
 
 
 def test_it_gives_one_row_per_respondent_in_a_known_unit(

@@ -22,23 +22,43 @@ HEADER_ROWS = 1
 
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV (every column as text) or Parquet file."""
-    if not path.exists():
-        raise InputError(str(path), "no such file.", "check the path.")
+    if not path.is_file():
+        problem = "no such file." if not path.exists() else "this is not a file."
+        raise InputError(str(path), problem, "check the path.")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-        if suffix in (".csv", ".txt"):
-            return pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    if suffix not in (".parquet", ".csv", ".txt"):
+        raise InputError(
+            str(path), f"unsupported file type '{suffix}'.", "use a .csv or .parquet file."
+        )
+    try:  # read through a file object: a name like "survey [2025].csv" is not a glob
+        with path.open("rb") as handle:
+            if suffix == ".parquet":
+                return pl.read_parquet(handle)
+            _check_header(path, handle.readline())
+            handle.seek(0)
+            return pl.read_csv(handle, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise InputError(
             str(path),
             f"the file could not be read ({exc}).",
             "save it as UTF-8 CSV with a header row, or as Parquet.",
         ) from None
-    raise InputError(
-        str(path), f"unsupported file type '{suffix}'.", "use a .csv or .parquet file."
-    )
+
+
+def _check_header(path: Path, line: bytes) -> None:
+    """Refuse a CSV header that names a column twice (which copy holds the answers?)."""
+    names = [n.strip().strip('"') for n in line.decode("utf-8-sig", "replace").split(",")]
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise InputError(
+                str(path),
+                f"the column '{name}' appears twice in the header.",
+                "keep one column of that name.",
+                row=1,
+                column=name,
+            )
+        seen.add(name)
 
 
 def read_units(path: Path) -> UnitTree:
@@ -131,12 +151,19 @@ def unit_indices(path: Path, frame: pl.DataFrame, tree: UnitTree) -> np.ndarray:
     if missing.height:
         first = missing.row(0, named=True)
         more = f" ({missing.height - 1} more rows too)" if missing.height > 1 else ""
+        where = {"row": int(first["_row"]) + 1 + HEADER_ROWS, "column": "unit"}
+        if not first["unit"]:
+            raise InputError(
+                str(path),
+                f"the unit code is empty{more}.",
+                "give every respondent the code of their unit.",
+                **where,
+            )
         raise InputError(
             str(path),
             f"unknown unit code '{first['unit']}'{more}.",
             "use codes from the units file (or leave out --units to use them flat).",
-            row=int(first["_row"]) + 1 + HEADER_ROWS,
-            column="unit",
+            **where,
         )
     return joined["_index"].to_numpy().astype(np.int64)
 
@@ -181,6 +208,9 @@ def _as_codes(frame: pl.DataFrame, name: str) -> pl.Expr:
         return pl.when(text != "").then(text).cast(pl.Int64, strict=False).alias(name)
     if frame.schema[name].is_integer():
         return pl.col(name)
+    if frame.schema[name].is_float():  # 2.5 is not a code; do not let a cast truncate it
+        whole = pl.col(name) == pl.col(name).floor()
+        return pl.when(whole).then(pl.col(name).cast(pl.Int64, strict=False)).alias(name)
     return pl.col(name).cast(pl.Int64, strict=False).alias(name)
 
 

@@ -21,7 +21,7 @@ from ethos.stats.cube import Breakdown, Cube, build_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
 from ethos.stats.psychometrics import reliability_table
 from ethos.stats.scoring import keyed_item_scores, score_respondents
-from ethos.stats.tree import UnitTree
+from ethos.stats.tree import ROOT_CODE, UnitTree
 
 Step = Callable[[str], None]
 
@@ -130,11 +130,18 @@ def _flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:
             "add a 'unit' column holding each respondent's unit code.",
             row=1,
         )
-    codes = frame["unit"].cast(pl.Utf8).str.strip_chars().drop_nulls().unique().to_list()
-    try:
-        return UnitTree.flat(codes)
-    except ValueError as exc:
-        raise InputError(str(path), f"{exc}.", "rename that unit.", column="unit") from None
+    codes = frame["unit"].cast(pl.Utf8).str.strip_chars()
+    if ROOT_CODE in codes:
+        row = int((codes == ROOT_CODE).arg_true()[0]) + 2
+        raise InputError(
+            str(path),
+            f"unit code '{ROOT_CODE}' is reserved for the whole "
+            "organisation when no units file is given.",
+            "rename that unit, or give a units file with --units.",
+            row=row,
+            column="unit",
+        )
+    return UnitTree.flat(codes.drop_nulls().unique().to_list())
 
 
 def breakdown(path: Path, frame: pl.DataFrame, instrument: Instrument, column: str) -> Breakdown:
@@ -173,7 +180,12 @@ def _reliability(frame: pl.DataFrame, instrument: Instrument, k: int) -> tuple[R
         m.id: list(m.items) for m in instrument.measures if m.method == "mean" and len(m.items) >= 2
     }
     rows = []
-    for result in reliability_table(data, scales):
+    for name, items in scales.items():
+        try:  # a scale nobody answered in full, or with no variance, has no reliability
+            with np.errstate(all="ignore"):
+                (result,) = reliability_table(data, {name: items})
+        except ValueError:
+            continue
         if result.n < k:
             continue
         ci = (result.alpha_ci_low, result.alpha_ci_high) if result.alpha is not None else None

@@ -41,13 +41,25 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
         text = resources.files("ethos.instruments").joinpath(f"data/{name_or_path}.yaml")
         return parse_instrument(text.read_text(encoding="utf-8"), source=f"{name_or_path}.yaml")
     path = Path(name_or_path)
-    if not path.exists():
+    if not path.is_file():
         raise InputError(
             str(path),
-            "no such instrument file.",
+            "no such instrument file." if not path.exists() else "this is not a file.",
             f"give a path to a YAML file or one of the shipped names: {', '.join(SHIPPED)}.",
         )
-    return parse_instrument(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            str(path), "the file is not UTF-8 text.", "save it as UTF-8 (plain text) YAML."
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            str(path),
+            f"the file could not be read ({exc.strerror}).",
+            "check the path and its permissions.",
+        ) from None
+    return parse_instrument(text, source=str(path))
 
 
 def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:

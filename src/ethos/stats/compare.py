@@ -74,18 +74,28 @@ def _summary(n: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> _Summary:
 def _test(a: _Summary, b: _Summary, percent: np.ndarray, usable: np.ndarray) -> np.ndarray:
     p = np.full(a.n.shape, np.nan)
     means = usable & ~percent & (a.n >= 2) & (b.n >= 2)
-    p[means] = welch_test(a.mean[means], a.sd[means], a.n[means],
-                          b.mean[means], b.sd[means], b.n[means]).p
+    p[means] = welch_test(
+        a.mean[means], a.sd[means], a.n[means], b.mean[means], b.sd[means], b.n[means]
+    ).p
     shares = usable & percent & (a.n >= 1) & (b.n >= 1)
-    p[shares] = two_proportion_test(np.rint(a.mean[shares] * a.n[shares]), a.n[shares],
-                                    np.rint(b.mean[shares] * b.n[shares]), b.n[shares]).p
+    p[shares] = two_proportion_test(
+        np.rint(a.mean[shares] * a.n[shares]),
+        a.n[shares],
+        np.rint(b.mean[shares] * b.n[shares]),
+        b.n[shares],
+    ).p
     return p
 
 
 def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
     fdr = benjamini_hochberg(p)
-    return Comparison(label, np.where(np.isnan(p), np.nan, difference), p,
-                      np.asarray(fdr.qvalues), np.asarray(fdr.reject))
+    return Comparison(
+        label,
+        np.where(np.isnan(p), np.nan, difference),
+        p,
+        np.asarray(fdr.qvalues),
+        np.asarray(fdr.reject),
+    )
 
 
 def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], _Summary, np.ndarray]:
@@ -102,20 +112,25 @@ def _scale(percent: np.ndarray) -> np.ndarray:
 def against_organisation(cube: Cube, cells: np.ndarray) -> Comparison:
     """Each cell (flat positions ``cells``) against the rest of the organisation."""
     (u, s, m), a, percent = _at(cube, cells)
-    rest = _summary(cube.n[0, s, m] - cube.n[u, s, m], cube.total[0, s, m] - cube.total[u, s, m],
-                    cube.sumsq[0, s, m] - cube.sumsq[u, s, m])
+    rest = _summary(
+        cube.n[0, s, m] - cube.n[u, s, m],
+        cube.total[0, s, m] - cube.total[u, s, m],
+        cube.sumsq[0, s, m] - cube.sumsq[u, s, m],
+    )
     p = _test(a, rest, percent, u != 0)
     return _finish("organisation", (a.mean - rest.mean) * _scale(percent), p)
 
 
-def against_previous(cube: Cube, cells: np.ndarray, previous: Cube,
-                     previous_shown: np.ndarray) -> Comparison:
+def against_previous(
+    cube: Cube, cells: np.ndarray, previous: Cube, previous_shown: np.ndarray
+) -> Comparison:
     """Each cell against the same unit and category in the previous wave, where shown then."""
     index = previous.tree.index()
     units = np.array([index.get(code, -1) for code in cube.tree.codes])
     slots = np.array([_previous_slot(cube, previous, s) for s in range(cube.layout.width)])
-    measures = np.array([previous.measures.index(m) if m in previous.measures else -1
-                         for m in cube.measures])
+    measures = np.array(
+        [previous.measures.index(m) if m in previous.measures else -1 for m in cube.measures]
+    )
     (u, s, m), a, percent = _at(cube, cells)
     at = (np.maximum(units[u], 0), np.maximum(slots[s], 0), np.maximum(measures[m], 0))
     usable = (units[u] >= 0) & (slots[s] >= 0) & (measures[m] >= 0) & previous_shown[at]
@@ -136,8 +151,9 @@ def _previous_slot(cube: Cube, previous: Cube, slot: int) -> int:
     return -1
 
 
-def against_benchmark(cube: Cube, cells: np.ndarray,
-                      benchmarks: Mapping[str, Benchmark]) -> Comparison:
+def against_benchmark(
+    cube: Cube, cells: np.ndarray, benchmarks: Mapping[str, Benchmark]
+) -> Comparison:
     """Each cell against the benchmark for its measure (``NaN`` where there is none)."""
     (_, _, m), a, percent = _at(cube, cells)
     p = np.full(a.n.shape, np.nan)
@@ -153,12 +169,14 @@ def against_benchmark(cube: Cube, cells: np.ndarray,
     return _finish("benchmark", (a.mean - target) * _scale(percent), p)
 
 
-def _benchmark_p(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, value: float,
-                 bench: Benchmark, percent: bool) -> np.ndarray:
+def _benchmark_p(
+    n: np.ndarray, mean: np.ndarray, sd: np.ndarray, value: float, bench: Benchmark, percent: bool
+) -> np.ndarray:
     if percent and bench.n:
         other = np.ones(n.shape)
-        return two_proportion_test(np.rint(mean * n), n, other * round(value * bench.n),
-                                   other * bench.n).p
+        return two_proportion_test(
+            np.rint(mean * n), n, other * round(value * bench.n), other * bench.n
+        ).p
     if percent:
         z = (mean - value) / np.sqrt(value * (1 - value) / n)
         return 2 * stats.norm.sf(np.abs(z))

@@ -71,20 +71,19 @@ def synthesise(
 def write(result: Synthetic, out_dir: str | Path, parquet: bool = False) -> list[Path]:
     """Write ``units.csv``, ``truth.json`` and the two waves to ``out_dir``; return the paths.
 
-    Waves are written as ``responses.csv`` and ``previous.csv``, or as ``.parquet`` files when
-    ``parquet`` is true. The output is byte-identical for identical results.
+    Waves are written as ``responses.csv`` and ``previous.csv``, and also as ``.parquet`` files
+    when ``parquet`` is true. The output is byte-identical for identical results.
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "units.csv"]
     result.units.write_csv(paths[0])
     for name, frame in (("responses", result.responses), ("previous", result.previous)):
-        path = folder / f"{name}.{'parquet' if parquet else 'csv'}"
+        paths.append(folder / f"{name}.csv")
+        frame.write_csv(paths[-1])
         if parquet:
-            frame.write_parquet(path, statistics=True)
-        else:
-            frame.write_csv(path)
-        paths.append(path)
+            paths.append(folder / f"{name}.parquet")
+            frame.write_parquet(paths[-1], statistics=True)
     truth = folder / "truth.json"
     truth.write_text(json.dumps(result.truth, indent=2) + "\n", encoding="utf-8")
     return [*paths, truth]

@@ -85,8 +85,7 @@ class PublishedCube:
         arrays = [self.n, self.value, self.ci_low, self.ci_high]
         arrays += [a for c in self.comparisons for a in (c.difference, c.p, c.q, c.significant)]
         arrays += [self.shrunk] if self.shrunk is not None else []
-        if not np.array_equal(expected, self.shown) or any(a.size != expected.size
-                                                           for a in arrays):
+        if not np.array_equal(expected, self.shown) or any(a.size != expected.size for a in arrays):
             raise ValueError("a published cube holds numbers for shown cells and no others")
 
     def reason_text(self, code: int) -> str:
@@ -112,8 +111,12 @@ class PublishedCube:
         at = self.position(unit, slot, measure)
         if at < 0:
             return Suppressed(self.reason_text(int(self.reason[unit, slot, measure])))
-        return Shown(n=int(self.n[at]), value=float(self.value[at]),
-                     ci_low=float(self.ci_low[at]), ci_high=float(self.ci_high[at]))
+        return Shown(
+            n=int(self.n[at]),
+            value=float(self.value[at]),
+            ci_low=float(self.ci_low[at]),
+            ci_high=float(self.ci_high[at]),
+        )
 
     def cells(self) -> Iterator[Cell]:
         """Every cell, unit by unit, total first, then each breakdown's categories."""
@@ -129,7 +132,7 @@ class PublishedCube:
         Hidden cells have nulls for every number. Built with array operations so that a
         national cube of millions of cells takes about a second.
         """
-        units, slots, measures = self.reason.shape
+        _, slots, measures = self.reason.shape
         size = self.reason.size
         slot_column, slot_category = [""] * slots, [""] * slots
         for slot in range(1, slots):

@@ -187,9 +187,7 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     return changed
 
 
-def unions(
-    cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None
-) -> bool:
+def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None) -> bool:
     """Rule 6: a child's shown total must not unlock its hidden breakdown at the parent.
 
     When a unit shows its breakdown by a column and a child shows its total but hides its
@@ -230,8 +228,9 @@ def _union_violations(
     pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
     subsets = 1 << width
     masks = present[c, :, m] @ (1 << np.arange(width))
-    known = np.bincount(group * subsets + masks, weights=cube.n[c, 0, m],
-                        minlength=pair.size * subsets).reshape(pair.size, subsets)
+    known = np.bincount(
+        group * subsets + masks, weights=cube.n[c, 0, m], minlength=pair.size * subsets
+    ).reshape(pair.size, subsets)
     for bit in range(width):  # sum over sub-masks: known[S] = total of children with mask <= S
         view = known.reshape(pair.size, -1, 2, 1 << bit)
         view[:, :, 1, :] += view[:, :, 0, :]
