@@ -68,7 +68,7 @@ def analyse_files(
     options = options or Options()
     step("Reading responses")
     frame = io.read_table(responses)
-    tree = io.read_units(units) if units is not None else _flat_tree(responses, frame)
+    tree = io.read_units(units) if units is not None else flat_tree(responses, frame)
     unit_index = io.unit_indices(responses, frame, tree)
     frame = io.check_responses(responses, frame, instrument)
     breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
@@ -122,7 +122,7 @@ def analyse(
     return Analysis(instrument, frame.height, published, rows)
 
 
-def _flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:
+def flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:
     if "unit" not in frame.columns:
         raise InputError(
             str(path),

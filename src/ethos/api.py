@@ -1,0 +1,111 @@
+"""The Python API for notebooks: one call from a data frame to published results.
+
+```python
+import ethos
+result = ethos.analyse(responses_df, "culture", units=units_df, by=["ethnicity"])
+result.cells()          # polars frame of every cell, hidden ones blank with a reason
+```
+
+Frames may be polars or pandas. Input is validated exactly as the command line validates
+files, and every number comes out through disclosure control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ethos.analysis import io
+from ethos.analysis.pipeline import Analysis, analyse as _analyse, breakdown, flat_tree
+from ethos.instruments import Instrument, load_instrument
+from ethos.stats.compare import Benchmark
+from ethos.stats.cube import build_cube
+from ethos.stats.scoring import score_respondents
+from ethos.stats.tree import UnitTree
+
+SOURCE = Path("responses")
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Published results; :meth:`cells` gives them as a polars frame."""
+
+    analysis: Analysis
+
+    def cells(self) -> pl.DataFrame:
+        from ethos.analysis.export import cells_frame
+
+        return cells_frame(self.analysis)
+
+    @property
+    def published(self) -> Any:
+        return self.analysis.published
+
+
+def analyse(
+    responses: Any,
+    instrument: str | Path | Instrument = "culture",
+    units: Any = None,
+    by: Sequence[str] = (),
+    min_group: int = 10,
+    previous: Any = None,
+    benchmarks: Mapping[str, Benchmark] | None = None,
+    shrinkage: bool = False,
+) -> Result:
+    """Score, aggregate and publish ``responses`` (a polars or pandas frame).
+
+    ``units`` is a frame with ``code``, ``parent`` and optionally ``name`` columns (without
+    it, units sit flat under one root). ``previous`` is last wave's responses frame.
+    """
+    loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    frame = _polars(responses)
+    if units is not None:
+        tree = _tree(units)
+    else:  # flat: every unit seen in either wave sits under one root
+        seen = frame.select("unit") if "unit" in frame.columns else frame
+        if previous is not None and "unit" in _polars(previous).columns:
+            seen = pl.concat([seen, _polars(previous).select("unit")], how="vertical_relaxed")
+        tree = flat_tree(SOURCE, seen)
+    unit_index = io.unit_indices(SOURCE, frame, tree)
+    frame = io.check_responses(SOURCE, frame, loaded)
+    breakdowns = [breakdown(SOURCE, frame, loaded, column) for column in by]
+    before = None
+    if previous is not None:
+        source = Path("previous")
+        old = _polars(previous)
+        old_units = io.unit_indices(source, old, tree)
+        old = io.check_responses(source, old, loaded)
+        old_breakdowns = [breakdown(source, old, loaded, column) for column in by]
+        before = build_cube(score_respondents(old, loaded), old_units, tree, old_breakdowns)
+    return Result(
+        _analyse(
+            frame,
+            loaded,
+            tree,
+            unit_index,
+            breakdowns,
+            min_group,
+            previous=before,
+            benchmarks=benchmarks,
+            shrinkage=shrinkage,
+        )
+    )
+
+
+def _polars(frame: Any) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if hasattr(frame, "to_dict") and hasattr(frame, "columns"):  # pandas
+        return pl.from_pandas(frame)
+    raise TypeError("responses must be a polars or pandas DataFrame")
+
+
+def _tree(units: Any) -> UnitTree:
+    frame = _polars(units)
+    names = frame["name"].cast(pl.Utf8).to_list() if "name" in frame.columns else None
+    parents = [p if p not in ("", None) else None for p in frame["parent"].cast(pl.Utf8)]
+    return UnitTree.from_parents(frame["code"].cast(pl.Utf8).to_list(), parents, names)
