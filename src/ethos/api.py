@@ -20,7 +20,8 @@ from typing import Any
 import polars as pl
 
 from ethos.analysis import io
-from ethos.analysis.pipeline import Analysis, analyse as _analyse, breakdown, flat_tree
+from ethos.analysis.pipeline import Analysis, breakdown, flat_tree
+from ethos.analysis.pipeline import analyse as _analyse
 from ethos.instruments import Instrument, load_instrument
 from ethos.stats.compare import Benchmark
 from ethos.stats.cube import build_cube
