@@ -36,7 +36,7 @@ def run_demo(out: Path, staff: int, seed: int, console: Console) -> Analysis:
     synthetic = synthesise(staff=staff, seed=seed, instrument=instrument)
     write_synthetic(synthetic, out)
     result = analyse_files(out / "responses.csv", instrument, out / "units.csv", BY, 10)
-    for fmt in ("json", "csv", "xlsx"):
+    for fmt in ("json", "csv", "parquet"):
         write(result, fmt, out / f"results.{fmt}", sys.stdout)
     truth = json.loads((out / "truth.json").read_text())
     published = result.published

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from ethos.analysis.pipeline import Analysis
+from ethos.errors import InputError
 
 FORMATS = ("json", "csv", "xlsx", "parquet")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -133,7 +134,17 @@ def _safe(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+
+
 def _write_xlsx(frame: pl.DataFrame, out: Path) -> None:
+    if frame.height + 1 > XLSX_MAX_ROWS:
+        raise InputError(
+            str(out),
+            f"{frame.height:,} cells do not fit in one Excel sheet "
+            f"({XLSX_MAX_ROWS - 1:,} rows at most).",
+            "use --format csv or parquet, or fewer --by columns.",
+        )
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
