@@ -142,6 +142,36 @@ def analyse(
 
 
 @app.command()
+def psychometrics(
+    responses: Annotated[Path, typer.Argument(help="Responses file, CSV or Parquet.")],
+    instrument: Annotated[str, typer.Option(help="Shipped instrument name or a YAML file.")],
+    factors: Annotated[
+        int | None, typer.Option(help="Number of factors (default: eigenvalues above 1).")
+    ] = None,
+    min_group: Annotated[int, typer.Option(help="Minimum group size (5 or more).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Reliability of each scale and a factor report for the instrument, on RESPONSES."""
+    import json
+
+    from ethos.analysis import io
+    from ethos.analysis.instrument_report import instrument_report, to_json
+    from ethos.instruments.loader import load_instrument
+
+    k = _min_group(min_group)
+    with _input_errors():
+        loaded = load_instrument(instrument)
+        frame = io.check_responses(responses, io.read_table(responses), loaded)
+    report = instrument_report(frame, loaded, k, factors)
+    if as_json:
+        typer.echo(json.dumps(to_json(report)))
+        return
+    from ethos.analysis.instrument_tables import print_report
+
+    print_report(report, Console())
+
+
+@app.command()
 def synth(
     staff: Annotated[int, typer.Option(help="Number of staff in the organisation.")],
     out: Annotated[Path, typer.Option(help="Folder to write the files to.")],

@@ -18,6 +18,7 @@ from ethos.stats.compare import Benchmark
 from ethos.stats.tree import UnitTree
 
 HEADER_ROWS = 1
+UNIT_FIX = "add a 'unit' column holding each respondent's unit code."
 
 
 def read_table(path: Path) -> pl.DataFrame:
@@ -61,17 +62,19 @@ def _check_header(path: Path, line: bytes) -> None:
         seen.add(name)
 
 
+def require_columns(path: Path, frame: pl.DataFrame, columns: tuple[str, ...], fix: str) -> None:
+    """Raise :class:`InputError` naming the first of ``columns`` missing from the header."""
+    for column in columns:
+        if column not in frame.columns:
+            raise InputError(str(path), f"the column '{column}' is missing.", fix, row=1)
+
+
 def read_units(path: Path) -> UnitTree:
     """Read ``code,name,parent`` (name optional) into a validated :class:`UnitTree`."""
     frame = read_table(path)
-    for column in ("code", "parent"):
-        if column not in frame.columns:
-            raise InputError(
-                str(path),
-                f"the column '{column}' is missing.",
-                "the header must include code, name and parent.",
-                row=1,
-            )
+    require_columns(
+        path, frame, ("code", "parent"), "the header must include code, name and parent."
+    )
     codes = [str(c).strip() if c is not None else "" for c in frame["code"].cast(pl.Utf8)]
     parents = [str(p).strip() if p is not None else "" for p in frame["parent"].cast(pl.Utf8)]
     names = (
@@ -137,13 +140,7 @@ def _check_units(path: Path, codes: list[str], parents: list[str]) -> None:
 
 def unit_indices(path: Path, frame: pl.DataFrame, tree: UnitTree) -> np.ndarray:
     """Map the ``unit`` column to tree indices; unknown codes name their row."""
-    if "unit" not in frame.columns:
-        raise InputError(
-            str(path),
-            "the column 'unit' is missing.",
-            "add a 'unit' column holding each respondent's unit code.",
-            row=1,
-        )
+    require_columns(path, frame, ("unit",), UNIT_FIX)
     lookup = pl.DataFrame({"unit": list(tree.codes), "_index": np.arange(tree.size)})
     codes = frame.select(pl.col("unit").cast(pl.Utf8).str.strip_chars())
     joined = codes.with_row_index("_row").join(lookup, on="unit", how="left", maintain_order="left")
@@ -228,14 +225,12 @@ def _bad(frame: pl.DataFrame, name: str, allowed: tuple[int, ...]) -> pl.Expr:
 def read_benchmarks(path: Path, instrument: Instrument) -> dict[str, Benchmark]:
     """Read ``measure,value[,sd,n]`` rows: a benchmark per measure (percentages as 0-100)."""
     frame = read_table(path)
-    for column in ("measure", "value"):
-        if column not in frame.columns:
-            raise InputError(
-                str(path),
-                f"the column '{column}' is missing.",
-                "the header must include measure and value (sd and n optional).",
-                row=1,
-            )
+    require_columns(
+        path,
+        frame,
+        ("measure", "value"),
+        "the header must include measure and value (sd and n optional).",
+    )
     known = {m.id for m in instrument.measures}
     out: dict[str, Benchmark] = {}
     for i, row in enumerate(frame.iter_rows(named=True)):

@@ -123,13 +123,7 @@ def analyse(
 
 
 def flat_tree(path: Path, frame: pl.DataFrame) -> UnitTree:
-    if "unit" not in frame.columns:
-        raise InputError(
-            str(path),
-            "the column 'unit' is missing.",
-            "add a 'unit' column holding each respondent's unit code.",
-            row=1,
-        )
+    io.require_columns(path, frame, ("unit",), io.UNIT_FIX)
     codes = frame["unit"].cast(pl.Utf8).str.strip_chars()
     if ROOT_CODE in codes:
         row = int((codes == ROOT_CODE).arg_true()[0]) + 2
@@ -149,13 +143,7 @@ def breakdown(path: Path, frame: pl.DataFrame, instrument: Instrument, column: s
 
     Blanks and "prefer not to say" answers fall in the "Not stated" category.
     """
-    if column not in frame.columns:
-        raise InputError(
-            str(path),
-            f"there is no column '{column}' to break results down by.",
-            "check the --by name against the file's header.",
-            row=1,
-        )
+    io.require_columns(path, frame, (column,), "check the --by name against the file's header.")
     known = {d.id: d for d in instrument.demographics}
     if column in known:
         demographic = known[column]
