@@ -97,20 +97,22 @@ def hierarchy(
     """
     if cube.tree.size < 2:
         return False
-    n, hidden = cube.n, reason > 0
+    hidden = reason > 0
     remainder, pieces = remainders if remainders is not None else _remainders(cube, hidden)
-    shown = ~hidden
-    small = shown & (remainder > 0) & (remainder < k)
-    lone = shown & (pieces == 1) & (cube.direct_n == 0)
-    known = hidden & (n > 0) & (remainder == 0)
-    violation = small | lone | known
-    if not violation.any():
+    # A leaf never violates: shown, its remainder is its own n (>= k); hidden, it is n > 0.
+    inner = np.flatnonzero(cube.tree.child_ranges()[1] > 0)
+    rest, shown = remainder[inner], ~hidden[inner]
+    small = shown & (rest > 0) & (rest < k)
+    lone = shown & (pieces[inner] == 1) & (cube.direct_n[inner] == 0)
+    known = ~shown & (cube.n[inner] > 0) & (rest == 0)
+    p, s, m = np.nonzero(small | lone | known)
+    if p.size == 0:
         return False
-    u, s, m = np.nonzero(violation)
+    u = inner[p]
     child = _smallest_shown_child(cube, hidden, u, s, m)
     found = child >= 0
     reason[child[found], s[found], m[found]] = HIERARCHY
-    itself = ~found & shown[u, s, m]
+    itself = ~found & shown[p, s, m]
     reason[u[itself], s[itself], m[itself]] = HIERARCHY
     return bool(found.any() or itself.any())
 
@@ -170,20 +172,22 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     respondents, that category is the whole unit, so hiding it means hiding the unit.
     """
     changed = False
-    n = cube.n
     total_shown = reason[:, 0, :] == SHOWN
+    units = np.flatnonzero(total_shown.any(axis=1))  # only a shown total can expose anything
+    total_shown = total_shown[units]
     for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
         block = slice(offset, offset + len(cats))
-        present = n[:, block, :] > 0
-        shown = (reason[:, block, :] == SHOWN) & present
-        some_hidden = (present & ~shown).any(axis=1)
-        partial = total_shown & some_hidden
+        present = cube.n[units, block, :] > 0
+        shown = (reason[units, block, :] == SHOWN) & present
+        partial = total_shown & (present & ~shown).any(axis=1)
         exposed = shown & partial[:, None, :]
         whole = partial & (present.sum(axis=1) == 1)
         if exposed.any() or whole.any():
             changed = True
-            reason[:, block, :][exposed] = CATEGORY
-            reason[:, 0, :][whole] = CATEGORY
+            u, c, m = np.nonzero(exposed)
+            reason[units[u], offset + c, m] = CATEGORY
+            u, m = np.nonzero(whole)
+            reason[units[u], 0, m] = CATEGORY
     return changed
 
 
