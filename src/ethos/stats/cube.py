@@ -62,11 +62,15 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class JointCounts:
-    """Respondent counts for two breakdown columns crossed, per unit subtree and measure."""
+    """Respondent counts for two breakdown columns crossed, ``[unit, first, second, measure]``.
+
+    ``n`` covers each unit's subtree; ``direct`` only the unit's own members.
+    """
 
     first: int
     second: int
     n: np.ndarray
+    direct: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,7 @@ def build_cube(
         key = (rows[0] * sizes[j1] + rows[1 + j1]) * sizes[j2] + rows[1 + j2]
         (counts,) = _grouped_sums(key, tree.size * sizes[j1] * sizes[j2], finest[:1])
         cells = counts.reshape(tree.size, sizes[j1], sizes[j2], -1)
-        joint.append(JointCounts(j1, j2, tree.rollup(cells, in_place=True)))
+        joint.append(JointCounts(j1, j2, tree.rollup(cells), cells))
     direct_n = direct[0]
     return Cube(
         tree=tree,

@@ -28,9 +28,9 @@ NO_RESPONSES = 1
 PRIMARY = 2
 HIERARCHY = 3
 CATEGORY = 4
-OVERLAP = 5
 UNIT_HIDDEN = 6
 UNION = 7
+CROSS = 8
 
 REASONS = {
     NO_RESPONSES: "no responses",
@@ -39,10 +39,10 @@ REASONS = {
     "from the units above or beside it",
     CATEGORY: "hidden because another group in this breakdown is too small to show, "
     "and a breakdown is shown whole or not at all",
-    OVERLAP: "hidden because it overlaps another shown group too closely",
     UNIT_HIDDEN: "hidden because the unit's overall result is hidden",
     UNION: "hidden so that a smaller group cannot be worked out from the breakdown of the "
     "unit above it",
+    CROSS: "hidden because two breakdowns shown together would single out a smaller group",
 }
 _BIG = np.iinfo(np.int64).max
 
@@ -51,7 +51,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
     """Return the reason code of every cell of ``cube`` (``SHOWN`` = publish).
 
     Applies :func:`primary` once, then the hierarchy, opaque-unit and breakdown rules until
-    they hide nothing more, then the union and overlap rules, and repeats until a full round
+    they hide nothing more, then the union and cross-tab rules, and repeats until a full round
     hides nothing more. Every round only adds hidden cells, so it ends. Remainders are
     computed once per round: a rule that acts on a remainder made stale by an earlier rule in
     the same round can only hide more, and the loops stop only after a round that started
@@ -67,7 +67,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
             if not changed:
                 break
         changed = unions(cube, reason, k, remainders[0])
-        changed = overlap(cube, reason, k) or changed
+        changed = cross_tabs(cube, reason, k) or changed
         if not changed:
             return reason
 
@@ -164,31 +164,35 @@ def opaque_units(reason: np.ndarray) -> bool:
 
 
 def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
-    """Rule 4: a unit's breakdown by one column is shown whole or not at all.
+    """Rule 4: a unit's breakdowns are shown whole and together, or not at all.
 
     If any category with respondents is hidden while the unit's total is shown, every category
-    of that column is hidden: otherwise the total minus the shown categories would give the
-    hidden ones away, alone or together. If the column has a single category with
-    respondents, that category is the whole unit, so hiding it means hiding the unit.
+    of every breakdown column of that unit is hidden: otherwise the total minus the shown
+    categories would give the hidden ones away, alone or together, and with two columns the
+    shown one would help solve the other (see :func:`cross_tabs`). If a column has a single
+    category with respondents, that category is the whole unit, so hiding it means hiding the
+    unit.
     """
-    changed = False
+    if not cube.layout.offsets:
+        return False
     total_shown = reason[:, 0, :] == SHOWN
     units = np.flatnonzero(total_shown.any(axis=1))  # only a shown total can expose anything
     total_shown = total_shown[units]
+    present = cube.n[units, 1:, :] > 0
+    shown = (reason[units, 1:, :] == SHOWN) & present
+    partial = total_shown & (present & ~shown).any(axis=1)
+    exposed = shown & partial[:, None, :]
+    whole = np.zeros_like(partial)
     for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
-        block = slice(offset, offset + len(cats))
-        present = cube.n[units, block, :] > 0
-        shown = (reason[units, block, :] == SHOWN) & present
-        partial = total_shown & (present & ~shown).any(axis=1)
-        exposed = shown & partial[:, None, :]
-        whole = partial & (present.sum(axis=1) == 1)
-        if exposed.any() or whole.any():
-            changed = True
-            u, c, m = np.nonzero(exposed)
-            reason[units[u], offset + c, m] = CATEGORY
-            u, m = np.nonzero(whole)
-            reason[units[u], 0, m] = CATEGORY
-    return changed
+        block = slice(offset - 1, offset - 1 + len(cats))
+        whole |= partial & (present[:, block, :].sum(axis=1) == 1)
+    if not (exposed.any() or whole.any()):
+        return False
+    u, c, m = np.nonzero(exposed)
+    reason[units[u], 1 + c, m] = CATEGORY
+    u, m = np.nonzero(whole)
+    reason[units[u], 0, m] = CATEGORY
+    return True
 
 
 def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None) -> bool:
@@ -251,38 +255,32 @@ def _union_violations(
     return ranked[first]
 
 
-def overlap(cube: Cube, reason: np.ndarray, k: int) -> bool:
-    """Rule 5: two groups from different breakdowns of one unit must not nearly coincide.
+def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
+    """Rule 7: two breakdowns shown together must not single out a small group.
 
-    If two shown cells (say "Black and minority ethnic" and "Medical and dental" in one ward)
-    differ by 1 to ``k - 1`` respondents, the smaller is hidden. If a hidden cell has exactly
-    the same members as a shown one, the shown one is hidden too, since it would reveal it.
-    Only units that show some cell of either breakdown are examined.
+    Where a unit shows its breakdowns, an attacker knows both margins of the cross-tab of the
+    unit's *breakdown remainder*: its direct members plus every child whose breakdowns are
+    hidden (recursively), since the shown children can be subtracted. With both margins known
+    (and empty cells known to be empty), cells of that cross-tab can be solved for. So every
+    non-empty cell of it must hold at least ``k`` respondents; then anything an attacker can
+    solve for is a union of such cells. Fix: hide the unit's breakdowns.
     """
-    changed = False
-    layout = cube.layout
+    if not cube.joint:
+        return False
+    hidden = reason[:, 1:, :] > 0
+    breakdown_hidden = (hidden & (cube.n[:, 1:, :] > 0)).any(axis=1) | (reason[:, 0, :] > 0)
+    exposed = np.zeros(breakdown_hidden.shape, dtype=bool)
     for joint in cube.joint:
-        a0, b0 = layout.offsets[joint.first], layout.offsets[joint.second]
-        ka, kb = joint.n.shape[1], joint.n.shape[2]
-        shown = reason == SHOWN
-        active = np.flatnonzero(
-            shown[:, a0 : a0 + ka].any(axis=(1, 2)) | shown[:, b0 : b0 + kb].any(axis=(1, 2))
-        )
-        if active.size == 0:
-            continue
-        a = cube.n[active, a0 : a0 + ka, :][:, :, None, :]
-        b = cube.n[active, b0 : b0 + kb, :][:, None, :, :]
-        sa = shown[active, a0 : a0 + ka, :][:, :, None, :]
-        sb = shown[active, b0 : b0 + kb, :][:, None, :, :]
-        apart = a + b - 2 * joint.n[active]
-        near = sa & sb & (apart > 0) & (apart < k)
-        same = (apart == 0) & (a > 0) & (sa != sb)
-        hide_a = (near & (a <= b)) | (same & sa)
-        hide_b = (near & (a > b)) | (same & sb)
-        if hide_a.any() or hide_b.any():
-            changed = True
-            u, i, _, m = np.nonzero(hide_a)
-            reason[active[u], a0 + i, m] = OVERLAP
-            u, _, j, m = np.nonzero(hide_b)
-            reason[active[u], b0 + j, m] = OVERLAP
-    return changed
+        rest = np.array(joint.direct, copy=True)
+        for nodes in cube.tree.levels_bottom_up():
+            carried = np.where(breakdown_hidden[nodes][:, None, None, :], rest[nodes], 0)
+            parents, sums = cube.tree.sum_by_parent(nodes, carried)
+            rest[parents] += sums
+        exposed |= ((rest > 0) & (rest < k)).any(axis=(1, 2))
+    u, m = np.nonzero(exposed & ~breakdown_hidden)
+    if u.size == 0:
+        return False
+    present = cube.n[u, 1:, m] > 0
+    rows, slots = np.nonzero(present)
+    reason[u[rows], 1 + slots, m[rows]] = CROSS
+    return True
