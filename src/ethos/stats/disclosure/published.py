@@ -137,7 +137,7 @@ class PublishedCube:
         slot_column, slot_category = [""] * slots, [""] * slots
         for slot in range(1, slots):
             slot_column[slot], slot_category[slot] = self.layout.label(slot) or ("", "")
-        texts = [self.reason_text(c) if c != SHOWN else "" for c in range(max(REASONS) + 1)]
+        texts = [self.reason_text(c) if c in REASONS else "" for c in range(max(REASONS) + 1)]
         flat = np.arange(size)
 
         def pick(labels: list[str] | tuple[str, ...], index: np.ndarray) -> pl.Series:
