@@ -24,7 +24,8 @@ from ethos.stats.likelihood import relative_likelihood
 from ethos.synth import synthesise
 from ethos.synth import write as write_synthetic
 
-BY = ("ethnicity", "staff_group")
+BY = ("ethnicity",)  # one breakdown: each extra column adds constraints (see the docs)
+SHORT = {"White": "White", "Black and minority ethnic": "BME"}
 HEADLINE = (*ELEMENT_LABELS, "compassionate_leadership", "engagement")
 
 
@@ -47,7 +48,7 @@ def run_demo(out: Path, staff: int, seed: int, console: Console) -> Analysis:
     console.print(_suppression(published))
     console.print(
         f"Files written to [bold]{out}/[/]: units.csv, responses.csv, previous.csv, "
-        "truth.json, results.json, results.csv, results.xlsx"
+        "truth.json, results.json, results.csv, results.parquet"
     )
     return result
 
@@ -133,7 +134,7 @@ def _harassment(published: PublishedCube, truth: dict) -> Table:
             _fmt(white),
             _fmt(bme),
             rl,
-            ", ".join(f"{k}: {v:.0%}" for k, v in planted.items()),
+            ", ".join(f"{SHORT[k]} {v:.0%}" for k, v in planted.items() if k in SHORT),
         )
     return table
 
