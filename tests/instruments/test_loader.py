@@ -602,3 +602,35 @@ def test_it_raises_only_input_errors_for_mutated_documents(data: dict[str, Any])
         assert str(error).startswith("x.yaml")
     else:
         assert isinstance(instrument, Instrument)
+
+
+@pytest.mark.parametrize(
+    ("misspelt", "field", "suggestion"),
+    [
+        ("reverese: true", "items[0].reverese", "did you mean 'reverse'?"),
+        ("elemnt: teamwork", "items[0].elemnt", "did you mean 'element'?"),
+    ],
+)
+def test_it_refuses_a_misspelt_field_and_suggests_the_right_one(misspelt, field, suggestion):
+    text = """
+id: tiny
+version: "1"
+title: Tiny
+scales:
+  agree5:
+    options:
+      - {code: 1, label: "No"}
+      - {code: 2, label: "Yes"}
+items:
+  - id: q1
+    text: Question
+    scale: agree5
+    MISSPELT
+measures:
+  - {id: m, label: M, method: mean, items: [q1]}
+""".replace("MISSPELT", misspelt)
+    with pytest.raises(InputError) as caught:
+        parse_instrument(text, source="tiny.yaml")
+    message = str(caught.value)
+    assert "tiny.yaml" in message and f"field '{field}'" in message
+    assert suggestion in message and "Fix:" in message

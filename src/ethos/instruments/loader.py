@@ -6,6 +6,7 @@ path (for example ``items[12].scale``) and the fix. See ``docs/instruments.md`` 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,7 @@ from ethos.instruments.model import (
 )
 
 SHIPPED = ("culture", "pulse")
+TOP = "id version title description scales items measures demographics free_text"
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -86,6 +88,25 @@ class _Builder:
 
     def fail(self, path: str, problem: str, fix: str) -> InputError:
         return InputError(self.source, problem, fix, field=path or None)
+
+    def fields(self, value: Any, path: str, allowed: str) -> Mapping[str, Any]:
+        """A mapping whose keys must all be among ``allowed`` (space-separated names).
+
+        A misspelt key (``reverese: true``) would otherwise be ignored silently and leave a
+        default in place, so it is an error that suggests the nearest known field.
+        """
+        data = self.mapping(value, path)
+        known = allowed.split()
+        for key in data:
+            if key not in known:
+                near = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{near[0]}'? " if near else ""
+                raise self.fail(
+                    f"{path}.{key}".lstrip("."),
+                    f"unknown field '{key}'.",
+                    f"{hint}Fields here: {', '.join(known)}.",
+                )
+        return data
 
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -151,7 +172,7 @@ class _Builder:
             seen.add(value)
 
     def instrument(self, raw: Any) -> Instrument:
-        data = self.mapping(raw, "")
+        data = self.fields(raw, "", TOP)
         scales = self.scales(data.get("scales"))
         items = self.listed(data, "items", lambda d, p: self.item(d, p, scales))
         measures = self.measures(data, {i.id for i in items})
@@ -193,7 +214,7 @@ class _Builder:
         }
 
     def scale(self, sid: str, raw: Any, path: str) -> Scale:
-        entries = self.seq(self.mapping(raw, path).get("options"), f"{path}.options")
+        entries = self.seq(self.fields(raw, path, "options").get("options"), f"{path}.options")
         options = [self.option(e, f"{path}.options[{i}]") for i, e in enumerate(entries)]
         if len({o.code for o in options}) != len(options):
             raise self.fail(
@@ -208,7 +229,7 @@ class _Builder:
         return Scale(sid, tuple(self.spread(options)))
 
     def option(self, raw: Any, path: str) -> Option:
-        data = self.mapping(raw, path)
+        data = self.fields(raw, path, "code label score scoring")
         code = self.whole(data.get("code"), f"{path}.code")
         scoring = self.flag(data.get("scoring", True), f"{path}.scoring")
         score = data.get("score")
@@ -236,7 +257,7 @@ class _Builder:
         return [Option(o.code, o.label, values.get(o.code)) for o in options]
 
     def item(self, raw: Any, path: str, scales: Mapping[str, Scale]) -> Item:
-        data = self.mapping(raw, path)
+        data = self.fields(raw, path, "id text scale reverse element")
         scale = self.text(data, "scale", path)
         if scale not in scales:
             raise self.fail(
@@ -280,7 +301,9 @@ class _Builder:
         return measures
 
     def measure(self, raw: Any, path: str) -> Measure:
-        data = self.mapping(raw, path)
+        data = self.fields(
+            raw, path, "id label method items measures min_answered rule element group"
+        )
         method = self.text(data, "method", path)
         if method not in METHODS:
             raise self.fail(
@@ -320,11 +343,11 @@ class _Builder:
         )
 
     def demographic(self, raw: Any, path: str) -> Demographic:
-        data = self.mapping(raw, path)
+        data = self.fields(raw, path, "id text options bands not_stated")
         entries = self.seq(data.get("options"), f"{path}.options")
         options = []
         for i, entry in enumerate(entries):
-            body = self.mapping(entry, f"{path}.options[{i}]")
+            body = self.fields(entry, f"{path}.options[{i}]", "code label")
             code = self.whole(body.get("code"), f"{path}.options[{i}].code")
             options.append(Option(code, self.text(body, "label", f"{path}.options[{i}]"), None))
         codes = {o.code for o in options}
@@ -379,7 +402,7 @@ class _Builder:
         return tuple(out)
 
     def free_text(self, raw: Any, path: str) -> FreeText:
-        data = self.mapping(raw, path)
+        data = self.fields(raw, path, "id text element")
         return FreeText(
             self.ident(data, path), self.text(data, "text", path), self.element(data, path)
         )
