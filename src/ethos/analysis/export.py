@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,39 +39,71 @@ def cells_frame(analysis: Analysis) -> pl.DataFrame:
     return frame.with_columns(pl.col(rounded).round(3))
 
 
+CHUNK_ROWS = 100_000
+
+
 def to_json(analysis: Analysis) -> dict[str, Any]:
     """The JSON document described in ``docs/cli.md`` (the ``ethos analyse`` contract)."""
-    rows = cells_frame(analysis).to_dicts()
-    cells = [
-        {
-            "unit": r["unit"],
-            "breakdown": {r["column"]: r["category"]} if r["column"] else {},
-            "measure": r["measure"],
-            "n": r["n"],
-            "value": r["value"],
-            "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
-            "suppressed": r["suppressed"],
-            "reason": r["reason"] or None,
-            **_comparisons(r),
-        }
-        for r in rows
-    ]
+    document = _header(analysis)
+    document["cells"] = [cell for chunk in _cell_chunks(analysis) for cell in chunk]
+    document["reliability"] = _reliability(analysis)
+    return document
+
+
+def write_json(analysis: Analysis, stream: TextIO) -> None:
+    """Write :func:`to_json`'s document chunk by chunk, so memory stays bounded.
+
+    The output is the same text as ``json.dumps(to_json(analysis))`` in compact form.
+    """
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    head = dumps(_header(analysis))
+    stream.write(head[:-1] + ',"cells":[')
+    first = True
+    for chunk in _cell_chunks(analysis):
+        if chunk:
+            stream.write(("" if first else ",") + ",".join(dumps(c) for c in chunk))
+            first = False
+    stream.write('],"reliability":' + dumps(_reliability(analysis)) + "}\n")
+
+
+def _header(analysis: Analysis) -> dict[str, Any]:
     return {
         "instrument": {"id": analysis.instrument.id, "version": analysis.instrument.version},
         "min_group": analysis.published.min_group,
         "respondents": analysis.respondents,
-        "cells": cells,
-        "reliability": [
-            {
-                "measure": r.measure,
-                "n": r.n,
-                "alpha": _round(r.alpha),
-                "alpha_ci": [_round(v) for v in r.alpha_ci] if r.alpha_ci else None,
-                "omega": _round(r.omega),
-            }
-            for r in analysis.reliability
-        ],
     }
+
+
+def _cell_chunks(analysis: Analysis) -> Iterator[list[dict[str, Any]]]:
+    frame = cells_frame(analysis)
+    for start in range(0, frame.height, CHUNK_ROWS):
+        yield [
+            {
+                "unit": r["unit"],
+                "breakdown": {r["column"]: r["category"]} if r["column"] else {},
+                "measure": r["measure"],
+                "n": r["n"],
+                "value": r["value"],
+                "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
+                "suppressed": r["suppressed"],
+                "reason": r["reason"] or None,
+                **_comparisons(r),
+            }
+            for r in frame.slice(start, CHUNK_ROWS).to_dicts()
+        ]
+
+
+def _reliability(analysis: Analysis) -> list[dict[str, Any]]:
+    return [
+        {
+            "measure": r.measure,
+            "n": r.n,
+            "alpha": _round(r.alpha),
+            "alpha_ci": [_round(v) for v in r.alpha_ci] if r.alpha_ci else None,
+            "omega": _round(r.omega),
+        }
+        for r in analysis.reliability
+    ]
 
 
 def _comparisons(row: dict[str, Any]) -> dict[str, Any]:
@@ -104,9 +137,11 @@ def write(analysis: Analysis, fmt: str, out: Path | None, stdout: TextIO) -> Non
         raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
     if fmt in ("xlsx", "parquet") and out is None:
         raise ValueError(f"--format {fmt} needs --out PATH")
-    if fmt == "json":
-        text = json.dumps(to_json(analysis), indent=None, separators=(",", ":"))
-        _emit(text + "\n", out, stdout)
+    if fmt == "json" and out is None:
+        write_json(analysis, stdout)
+    elif fmt == "json" and out is not None:
+        with out.open("w", encoding="utf-8") as handle:
+            write_json(analysis, handle)
     elif fmt == "csv":
         _emit(_safe(cells_frame(analysis)).write_csv(), out, stdout)
     elif fmt == "xlsx" and out is not None:
