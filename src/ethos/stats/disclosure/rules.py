@@ -4,17 +4,19 @@ Every rule works on the whole cube at once (all units, slots and measures) and m
 hide in a shared ``reason`` array; :func:`protect` applies them until none fires. A cell's
 ``n`` is the number of respondents with a score for that measure in that group.
 
-Terms. An *equation* is a published total and the parts that add up to it:
+The rules, in the order of ``docs/methods/disclosure-control.md``:
 
-- the hierarchy equation of a unit: its cell = its direct members + each child's cell
-  (the direct members are never published, so they are always an unknown part);
-- the category equation of a unit and a breakdown column: its total = the sum of its categories.
+1. :func:`primary`: fewer than ``k`` respondents, hidden.
+2. :func:`hierarchy`: a shown unit minus its shown sub-units leaves 0 or at least ``k``
+   people, never one hidden sub-unit alone, and no hidden cell is the sum of shown ones.
+3. :func:`opaque_units`: a hidden unit shows no breakdown.
+4. :func:`categories`: a unit's breakdowns are shown whole and together, or not at all.
+5. :func:`unions`: a child's shown total cannot unlock its hidden breakdown at its parent.
+6. :func:`cross_tabs`: two breakdowns side by side cannot single out a small group.
 
-An attacker who knows every published cell can subtract the published parts from a published
-total. What is left is the sum of the hidden parts. Each equation must leave that remainder
-either empty or of at least ``k`` respondents, and must never leave a hidden cell as the only
-unknown, or the hidden cell could be worked out exactly. The property tests in
-``tests/stats/test_disclosure_rules.py`` let an attacker solve the whole linear system.
+The attacker in ``tests/stats/attacker.py`` checks the outcome: knowing every published cell
+(and which groups are empty), it solves the whole linear system and must determine no hidden
+cell and no group smaller than ``k``.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ NO_RESPONSES = 1
 PRIMARY = 2
 HIERARCHY = 3
 CATEGORY = 4
-UNIT_HIDDEN = 6
-UNION = 7
-CROSS = 8
+UNIT_HIDDEN = 5
+UNION = 6
+CROSS = 7
 
 REASONS = {
     NO_RESPONSES: "no responses",
@@ -196,7 +198,7 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
 
 
 def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None) -> bool:
-    """Rule 6: a child's shown total must not unlock its hidden breakdown at the parent.
+    """Rule 5: a child's shown total must not unlock its hidden breakdown at the parent.
 
     When a unit shows its breakdown by a column and a child shows its total but hides its
     breakdown, the child's total is the sum of its categories. For any set S of categories,
@@ -256,7 +258,7 @@ def _union_violations(
 
 
 def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
-    """Rule 7: two breakdowns shown together must not single out a small group.
+    """Rule 6: two breakdowns shown together must not single out a small group.
 
     Where a unit shows its breakdowns, an attacker knows both margins of the cross-tab of the
     unit's *breakdown remainder*: its direct members plus every child whose breakdowns are
