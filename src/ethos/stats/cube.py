@@ -164,8 +164,8 @@ def _finest_partition(
     for b in breakdowns:
         key = key * len(b.categories) + b.codes
     names = [f"m{j}" for j in range(values.shape[1])]
-    frame = pl.DataFrame({"key": key, **{n: values[:, j] for j, n in enumerate(names)}})
-    frame = frame.with_columns(pl.col(names).fill_nan(None))
+    columns = {n: pl.Series(n, values[:, j], nan_to_null=True) for j, n in enumerate(names)}
+    frame = pl.DataFrame({"key": key, **columns})
     grouped = (
         frame.group_by("key")
         .agg(
@@ -175,10 +175,10 @@ def _finest_partition(
         )
         .sort("key")
     )
-    sums = (
-        grouped.select(f"n_{n}" for n in names).to_numpy().astype(np.int32),
-        grouped.select(f"s_{n}" for n in names).to_numpy(),
-        grouped.select(f"q_{n}" for n in names).to_numpy(),
+    sums = (  # C order: the sparse products below would otherwise copy them each time
+        np.ascontiguousarray(grouped.select(f"n_{n}" for n in names).to_numpy(), np.int32),
+        np.ascontiguousarray(grouped.select(f"s_{n}" for n in names).to_numpy()),
+        np.ascontiguousarray(grouped.select(f"q_{n}" for n in names).to_numpy()),
     )
     unique = grouped["key"].to_numpy()
     decoded = []

@@ -271,6 +271,7 @@ def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
         return False
     hidden = reason[:, 1:, :] > 0
     breakdown_hidden = (hidden & (cube.n[:, 1:, :] > 0)).any(axis=1) | (reason[:, 0, :] > 0)
+    candidates = np.flatnonzero((~breakdown_hidden).any(axis=1))  # units showing breakdowns
     exposed = np.zeros(breakdown_hidden.shape, dtype=bool)
     for joint in cube.joint:
         rest = np.array(joint.direct, copy=True)
@@ -278,7 +279,8 @@ def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
             carried = np.where(breakdown_hidden[nodes][:, None, None, :], rest[nodes], 0)
             parents, sums = cube.tree.sum_by_parent(nodes, carried)
             rest[parents] += sums
-        exposed |= ((rest > 0) & (rest < k)).any(axis=(1, 2))
+        small = rest[candidates]
+        exposed[candidates] |= ((small > 0) & (small < k)).any(axis=(1, 2))
     u, m = np.nonzero(exposed & ~breakdown_hidden)
     if u.size == 0:
         return False
