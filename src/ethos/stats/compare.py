@@ -57,21 +57,24 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class _Summary:
+class Summary:
+    """Count, mean and sample sd (ddof 1) of cells, from their sufficient statistics."""
+
     n: np.ndarray
     mean: np.ndarray
     sd: np.ndarray
 
 
-def _summary(n: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> _Summary:
+def summarise(n: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> Summary:
+    """``mean = total / n`` and ``sd = sqrt((sumsq - total^2 / n) / (n - 1))``, element-wise."""
     count = n.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         var = (sumsq - total**2 / count) / (count - 1)
-    return _Summary(count, mean, np.sqrt(np.clip(var, 0.0, None)))
+    return Summary(count, mean, np.sqrt(np.clip(var, 0.0, None)))
 
 
-def _test(a: _Summary, b: _Summary, percent: np.ndarray, usable: np.ndarray) -> np.ndarray:
+def _test(a: Summary, b: Summary, percent: np.ndarray, usable: np.ndarray) -> np.ndarray:
     p = np.full(a.n.shape, np.nan)
     means = usable & ~percent & (a.n >= 2) & (b.n >= 2)
     p[means] = welch_test(
@@ -98,10 +101,10 @@ def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
     )
 
 
-def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], _Summary, np.ndarray]:
+def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], Summary, np.ndarray]:
     """Unravelled positions, summary and percent flags of ``cube`` at flat ``cells``."""
     where = np.unravel_index(cells, cube.n.shape)
-    summary = _summary(cube.n[where], cube.total[where], cube.sumsq[where])
+    summary = summarise(cube.n[where], cube.total[where], cube.sumsq[where])
     return where, summary, cube.percent[where[2]]
 
 
@@ -112,7 +115,7 @@ def _scale(percent: np.ndarray) -> np.ndarray:
 def against_organisation(cube: Cube, cells: np.ndarray) -> Comparison:
     """Each cell (flat positions ``cells``) against the rest of the organisation."""
     (u, s, m), a, percent = _at(cube, cells)
-    rest = _summary(
+    rest = summarise(
         cube.n[0, s, m] - cube.n[u, s, m],
         cube.total[0, s, m] - cube.total[u, s, m],
         cube.sumsq[0, s, m] - cube.sumsq[u, s, m],
@@ -134,7 +137,7 @@ def against_previous(
     (u, s, m), a, percent = _at(cube, cells)
     at = (np.maximum(units[u], 0), np.maximum(slots[s], 0), np.maximum(measures[m], 0))
     usable = (units[u] >= 0) & (slots[s] >= 0) & (measures[m] >= 0) & previous_shown[at]
-    before = _summary(previous.n[at], previous.total[at], previous.sumsq[at])
+    before = summarise(previous.n[at], previous.total[at], previous.sumsq[at])
     p = _test(a, before, percent, usable)
     return _finish("previous wave", (a.mean - before.mean) * _scale(percent), p)
 

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ethos.stats.compare import Benchmark, against_benchmark, against_organisation, against_previous
+from ethos.stats.compare import (
+    Benchmark,
+    Summary,
+    against_benchmark,
+    against_organisation,
+    against_previous,
+    summarise,
+)
 from ethos.stats.cube import Cube
 from ethos.stats.disclosure.comments import PublishedComments, publish_comments
 from ethos.stats.disclosure.published import Cell, PublishedCube, Shown, Suppressed
@@ -72,16 +79,16 @@ def publish(
     reason = protect(cube, k)
     shown = np.flatnonzero(reason.ravel() == SHOWN)
     where = np.unravel_index(shown, reason.shape)
-    count, total = cube.n[where].astype(np.float64), cube.total[where]
+    summary = summarise(cube.n[where], cube.total[where], cube.sumsq[where])
+    count, total = summary.n, cube.total[where]
     percent = cube.percent[where[2]]
     value, low, high = (np.full(shown.size, np.nan) for _ in range(3))
     interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
     value[percent] = 100.0 * total[percent] / count[percent]
     low[percent], high[percent] = 100.0 * interval.low, 100.0 * interval.high
     mean = ~percent
-    sd = _sd(count[mean], total[mean], cube.sumsq[where][mean])
-    interval = t_intervals(total[mean] / count[mean], sd, count[mean], level)
-    value[mean], low[mean], high[mean] = total[mean] / count[mean], interval.low, interval.high
+    interval = t_intervals(summary.mean[mean], summary.sd[mean], count[mean], level)
+    value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
     comparisons = [against_organisation(cube, shown)]
     if previous is not None:
         previous_shown = protect(previous, k) == SHOWN
@@ -104,22 +111,17 @@ def publish(
         ci_low=low,
         ci_high=high,
         comparisons=tuple(comparisons),
-        shrunk=_shrunk(cube, where, value) if shrinkage else None,
+        shrunk=_shrunk(cube, where, value, summary) if shrinkage else None,
     )
 
 
-def _sd(count: np.ndarray, total: np.ndarray, sumsq: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = (sumsq - total**2 / count) / np.maximum(count - 1, 1)
-    return np.sqrt(np.clip(var, 0.0, None))
-
-
-def _shrunk(cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray) -> np.ndarray:
+def _shrunk(
+    cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray, summary: Summary
+) -> np.ndarray:
     """Empirical-Bayes estimates for shown unit totals of mean measures, level by level."""
     u, s, m = where
     out = np.full(value.size, np.nan)
-    count = cube.n[where].astype(np.float64)
-    sd = _sd(count, cube.total[where], cube.sumsq[where])
+    count, sd = summary.n, summary.sd
     depth = cube.tree.depth[u]
     eligible = (s == 0) & ~cube.percent[m] & (depth > 0)
     for d in np.unique(depth[eligible]):
