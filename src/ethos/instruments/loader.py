@@ -25,10 +25,11 @@ from ethos.instruments.model import (
     Measure,
     Option,
     Scale,
+    Section,
 )
 
 SHIPPED = ("culture", "pulse")
-TOP = "id version title description scales items measures demographics free_text"
+TOP = "id version title description scales items measures demographics free_text sections"
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -37,11 +38,18 @@ def shipped_instruments() -> tuple[str, ...]:
     return SHIPPED
 
 
+def shipped_text(name: str) -> str:
+    """The YAML text of a shipped instrument (``culture``, ``pulse``)."""
+    if name not in SHIPPED:
+        raise KeyError(name)
+    path = resources.files("ethos.instruments").joinpath(f"data/{name}.yaml")
+    return path.read_text(encoding="utf-8")
+
+
 def load_instrument(name_or_path: str | Path) -> Instrument:
     """Load a shipped instrument by name (``culture``, ``pulse``) or any YAML file by path."""
     if isinstance(name_or_path, str) and name_or_path in SHIPPED:
-        text = resources.files("ethos.instruments").joinpath(f"data/{name_or_path}.yaml")
-        return parse_instrument(text.read_text(encoding="utf-8"), source=f"{name_or_path}.yaml")
+        return parse_instrument(shipped_text(name_or_path), source=f"{name_or_path}.yaml")
     path = Path(name_or_path)
     if not path.is_file():
         raise InputError(
@@ -186,6 +194,7 @@ class _Builder:
             measures=tuple(measures),
             demographics=tuple(self.listed(data, "demographics", self.demographic, required=False)),
             free_text=tuple(self.listed(data, "free_text", self.free_text, required=False)),
+            sections=self.sections(data, [i.id for i in items]),
             source=self.source,
         )
 
@@ -400,6 +409,40 @@ class _Builder:
                 "put them in a band or list them under 'not_stated'.",
             )
         return tuple(out)
+
+    def sections(self, data: Mapping[str, Any], item_ids: list[str]) -> tuple[Section, ...]:
+        """Pages of the questionnaire; when given, every item sits in exactly one section."""
+        sections = self.listed(data, "sections", self.section, required=False)
+        placed: dict[str, str] = {}
+        for index, section in enumerate(sections):
+            for item in section.items:
+                where = f"sections[{index}].items"
+                if item not in item_ids:
+                    raise self.fail(where, f"unknown item '{item}'.", "list ids from 'items'.")
+                if item in placed:
+                    raise self.fail(
+                        where,
+                        f"item '{item}' is already in section '{placed[item]}'.",
+                        "put each item in one section.",
+                    )
+                placed[item] = section.id
+        missing = [i for i in item_ids if i not in placed]
+        if sections and missing:
+            raise self.fail(
+                "sections",
+                f"{len(missing)} item(s) are in no section, first '{missing[0]}'.",
+                "add them to a section.",
+            )
+        return tuple(sections)
+
+    def section(self, raw: Any, path: str) -> Section:
+        data = self.fields(raw, path, "id title items")
+        items = self.seq(data.get("items"), f"{path}.items")
+        if not items:
+            raise self.fail(f"{path}.items", "the section has no items.", "list its item ids.")
+        return Section(
+            self.ident(data, path), self.text(data, "title", path), tuple(str(i) for i in items)
+        )
 
     def free_text(self, raw: Any, path: str) -> FreeText:
         data = self.fields(raw, path, "id text element")

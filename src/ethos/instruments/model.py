@@ -139,6 +139,15 @@ class FreeText:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """A page of the questionnaire: a title and the items asked on it, in order."""
+
+    id: str
+    title: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Instrument:
     id: str
     version: str
@@ -148,6 +157,7 @@ class Instrument:
     measures: tuple[Measure, ...]
     demographics: tuple[Demographic, ...] = ()
     free_text: tuple[FreeText, ...] = ()
+    sections: tuple[Section, ...] = ()
     description: str = ""
     source: str = field(default="", compare=False)
 

@@ -1,0 +1,1 @@
+"""Published results: snapshots of disclosure-controlled cells, pages, charts, exports (M4)."""

@@ -1,0 +1,1 @@
+"""Survey campaigns: instruments, populations, invitations, kiosk codes and responses (M3)."""

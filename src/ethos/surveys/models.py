@@ -1,0 +1,110 @@
+"""Surveys, invitations, kiosk codes, saved drafts and responses.
+
+The anonymity of a response rests on what is *not* here:
+
+- an :class:`Invitation` holds a keyed hash of its token and a ``responded`` flag, and no
+  reference to any response; a :class:`Response` holds no reference to any invitation, person,
+  token, IP address or user agent;
+- a response's key is a random UUID and its date is the day only; on SQLite the table is
+  created ``WITHOUT ROWID``, so rows are stored in key order, not submission order;
+- a :class:`Draft` (save and resume) is encrypted with a key derived from the resume code,
+  which only the respondent holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from ethos.organisations.models import Organisation, StaffMember, Unit
+from ethos.web.config import MIN_GROUP_FLOOR
+
+
+class Survey(models.Model):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    STATUSES = [(DRAFT, "Draft"), (OPEN, "Open"), (CLOSED, "Closed")]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="surveys")
+    title = models.CharField(max_length=200)
+    instrument_id = models.CharField(max_length=60)
+    instrument_yaml = models.TextField(help_text="The instrument as it was when created.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=DRAFT)
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    min_group_size = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(MIN_GROUP_FLOOR)]
+    )
+    population = models.ManyToManyField(Unit, related_name="surveys")
+    breakdowns = models.JSONField(default=list, blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_waves"
+    )
+    open_link_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=MIN_GROUP_FLOOR), name="min_group_floor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")), name="closes_after_opens"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Invitation(models.Model):
+    """A personal invitation: who to email, a keyed hash of the token, and whether it is used."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    responded = models.BooleanField(default=False)
+    sent_on = models.DateField(null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "staff"], name="one_invitation_each")
+        ]
+
+
+class KioskCode(models.Model):
+    """A code for a shared ward device: every response made with it belongs to its unit."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="kiosk_codes")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    code_hash = models.CharField(max_length=64, unique=True)
+    active = models.BooleanField(default=True)
+
+
+class Response(models.Model):
+    """One submitted response: answers, the unit, the day. Append-only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    submitted_on = models.DateField()
+    answers = models.JSONField()
+    submission_key = models.UUIDField(unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "unit"])]
+
+
+class Draft(models.Model):
+    """A saved, unfinished response, encrypted under the respondent's resume code."""
+
+    code_hash = models.CharField(primary_key=True, max_length=64)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    ciphertext = models.BinaryField()
+    expires_on = models.DateField()

@@ -1,0 +1,4 @@
+"""Respondent pages: public, anonymous, no session."""
+
+app_name = "respond"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The Django project: settings, URLs, the Jinja2 environment and the WSGI entry point."""

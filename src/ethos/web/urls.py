@@ -1,0 +1,20 @@
+"""URL configuration. Every view is decorated with ``access.requires`` or ``access.public``;
+tests generated from this configuration check that and every refusal."""
+
+from django.urls import include, path
+
+from ethos.web import views
+from ethos.web.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.login, name="login"),
+    path("sign-out/", views.logout, name="logout"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("organisation/", include("ethos.organisations.urls")),
+    path("surveys/", include("ethos.surveys.urls")),
+    path("results/", include("ethos.results.urls")),
+    path("", include("ethos.surveys.urls_respond")),
+    path("api/v1/", api.urls),
+]
