@@ -56,11 +56,13 @@ def analyse(
     previous: Any = None,
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
+    reliability: bool = True,
 ) -> Result:
     """Score, aggregate and publish ``responses`` (a polars or pandas frame).
 
     ``units`` is a frame with ``code``, ``parent`` and optionally ``name`` columns (without
     it, units sit flat under one root). ``previous`` is last wave's responses frame.
+    ``reliability=False`` skips the scales' reliability (alpha, omega), which takes time.
     """
     loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     frame = _polars(responses)
@@ -93,6 +95,7 @@ def analyse(
             previous=before,
             benchmarks=benchmarks,
             shrinkage=shrinkage,
+            reliability=reliability,
         )
     )
 

@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import polars as pl
 
@@ -77,20 +77,25 @@ def _header(analysis: Analysis) -> dict[str, Any]:
 def _cell_chunks(analysis: Analysis) -> Iterator[list[dict[str, Any]]]:
     frame = cells_frame(analysis)
     for start in range(0, frame.height, CHUNK_ROWS):
-        yield [
-            {
-                "unit": r["unit"],
-                "breakdown": {r["column"]: r["category"]} if r["column"] else {},
-                "measure": r["measure"],
-                "n": r["n"],
-                "value": r["value"],
-                "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
-                "suppressed": r["suppressed"],
-                "reason": r["reason"] or None,
-                **_comparisons(r),
-            }
-            for r in frame.slice(start, CHUNK_ROWS).to_dicts()
-        ]
+        yield cell_records(frame.slice(start, CHUNK_ROWS))
+
+
+def cell_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a cells frame as the JSON cell objects of ``docs/cli.md``."""
+    return [
+        {
+            "unit": r["unit"],
+            "breakdown": {r["column"]: r["category"]} if r["column"] else {},
+            "measure": r["measure"],
+            "n": r["n"],
+            "value": r["value"],
+            "ci": [r["ci_low"], r["ci_high"]] if r["ci_low"] is not None else None,
+            "suppressed": r["suppressed"],
+            "reason": r["reason"] or None,
+            **_comparisons(r),
+        }
+        for r in frame.to_dicts()
+    ]
 
 
 def _reliability(analysis: Analysis) -> list[dict[str, Any]]:
@@ -143,9 +148,9 @@ def write(analysis: Analysis, fmt: str, out: Path | None, stdout: TextIO) -> Non
         with out.open("w", encoding="utf-8") as handle:
             write_json(analysis, handle)
     elif fmt == "csv":
-        _emit(_safe(cells_frame(analysis)).write_csv(), out, stdout)
+        _emit(formula_safe(cells_frame(analysis)).write_csv(), out, stdout)
     elif fmt == "xlsx" and out is not None:
-        _write_xlsx(_safe(cells_frame(analysis)), out)
+        write_xlsx(formula_safe(cells_frame(analysis)), out)
     elif out is not None:
         cells_frame(analysis).write_parquet(out)
 
@@ -157,7 +162,7 @@ def _emit(text: str, out: Path | None, stdout: TextIO) -> None:
         out.write_text(text, encoding="utf-8")
 
 
-def _safe(frame: pl.DataFrame) -> pl.DataFrame:
+def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Apply :func:`neutralise` to every text column, vectorised."""
     text_columns = [c for c, t in frame.schema.items() if t in (pl.Utf8, pl.Categorical)]
     return frame.with_columns(
@@ -172,10 +177,11 @@ def _safe(frame: pl.DataFrame) -> pl.DataFrame:
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
 
-def _write_xlsx(frame: pl.DataFrame, out: Path) -> None:
+def write_xlsx(frame: pl.DataFrame, out: Path | BinaryIO) -> None:
+    """Write a (formula-safe) frame as one sheet; refuses more rows than Excel can hold."""
     if frame.height + 1 > XLSX_MAX_ROWS:
         raise InputError(
-            str(out),
+            str(getattr(out, "name", out)),
             f"{frame.height:,} cells do not fit in one Excel sheet "
             f"({XLSX_MAX_ROWS - 1:,} rows at most).",
             "use --format csv or parquet, or fewer --by columns.",

@@ -63,12 +63,17 @@ def current_results(survey: Survey) -> Results | None:
     snapshot = publish_results(survey)
     if snapshot is None:
         return None
-    return Results(snapshot, _cells(snapshot.pk), instrument_of(survey.instrument_yaml))
+    return Results(snapshot, _cells(snapshot), instrument_of(survey.instrument_yaml))
+
+
+def _cells(snapshot: Snapshot) -> pl.DataFrame:
+    return _decoded(snapshot.pk, snapshot.created.isoformat())
 
 
 @lru_cache(maxsize=16)
-def _cells(snapshot_id: int) -> pl.DataFrame:
-    """Snapshots never change, so their decoded cells are cached per process."""
+def _decoded(snapshot_id: int, created: str) -> pl.DataFrame:
+    """Snapshots never change, so their decoded cells are cached per process. The key
+    includes the creation time because a database may reuse a deleted snapshot's id."""
     blob = Snapshot.objects.values_list("cells", flat=True).get(pk=snapshot_id)
     return pl.read_parquet(io.BytesIO(bytes(blob)))
 
@@ -89,12 +94,14 @@ def _snapshot(survey: Survey, kind: str, count: int) -> Snapshot:
         by=breakdowns,
         min_group=survey.min_group_size,
         previous=previous,
+        reliability=False,
     )
     cells = result.cells()
     comments: list[dict[str, object]] = []
     if kind == Snapshot.INTERIM:
         root = units.filter(pl.col("parent").is_null())["code"].to_list()
         cells = cells.filter(pl.col("unit").cast(pl.Utf8).is_in(root) & (pl.col("column") == ""))
+        cells = _hold_small_changes(survey, cells)
     else:
         comments = _comments(_tree(units), responses, instrument, survey)
     buffer = io.BytesIO()
@@ -107,6 +114,31 @@ def _snapshot(survey: Survey, kind: str, count: int) -> Snapshot:
         comments=comments,
         reliability=[],
     )
+
+
+def _hold_small_changes(survey: Survey, cells: pl.DataFrame) -> pl.DataFrame:
+    """Keep last interim's cell for any measure answered by fewer than ``min_group_size``
+    new people since then, so no difference between two interim reads isolates a few."""
+    latest = survey.snapshots.filter(kind=Snapshot.INTERIM).order_by("-created").first()
+    if latest is None:
+        return cells
+    before = _cells(latest)
+    keys = ["unit", "measure"]
+    joined = cells.with_columns(pl.col(keys).cast(pl.Utf8)).join(
+        before.select(*keys, pl.col("n").alias("n_before")).with_columns(
+            pl.col(keys).cast(pl.Utf8)
+        ),
+        on=keys,
+        how="left",
+    )
+    held = (pl.col("n_before").is_not_null()) & (
+        (pl.col("n").fill_null(0) - pl.col("n_before")).abs() < survey.min_group_size
+    )
+    keep = joined.filter(~held).drop("n_before")
+    old = before.with_columns(pl.col(keys).cast(pl.Utf8)).join(
+        joined.filter(held).select(keys), on=keys, how="semi"
+    )
+    return pl.concat([keep, old.select(keep.columns)], how="vertical_relaxed")
 
 
 def _tree(units: pl.DataFrame) -> UnitTree:

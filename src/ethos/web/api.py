@@ -2,7 +2,8 @@
 
 Authentication is a personal token (``Authorization: Bearer <token>``); the same access
 helpers as the pages decide what each token's user may see. Each operation declares the
-capability it needs in ``openapi_extra["x-ethos-capability"]`` so tests can check them all.
+capability it needs with :func:`requires`, which also records it in the OpenAPI document as
+``x-ethos-capability`` so tests generated from the schema can check every operation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from ethos.web.tokens import keyed_hash
 
 
 class TokenAuth(HttpBearer):
+    """A personal token whose user holds ``capability`` (401 without one, 403 without it).
+
+    The check runs before the request body is read, so a caller without the capability
+    learns nothing from validation errors.
+    """
+
+    def __init__(self, capability: str | None = None) -> None:
+        super().__init__()
+        self.capability = capability
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = (
             ApiToken.objects.select_related("user")
@@ -28,32 +39,36 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
-        request.user = found.user
         try:
-            request.viewer = access.viewer_for(found.user)  # type: ignore[attr-defined]
+            who = access.viewer_for(found.user)
         except access.PermissionDenied:
             return None
+        if self.capability is not None:
+            who.require(self.capability)
+        request.user = found.user
+        request.viewer = who  # type: ignore[attr-defined]
         return found.user
 
 
 api = NinjaAPI(
     title="Ethos API",
     version="1",
+    description="The Ethos REST API. Authenticate with `Authorization: Bearer <token>`.",
     urls_namespace="api",
     auth=TokenAuth(),
     docs_url="/docs",
 )
 
 
-def capability(name: str) -> dict[str, Any]:
-    """``openapi_extra`` for an operation that needs ``name``."""
-    return {"x-ethos-capability": name}
+def requires(capability: str) -> dict[str, Any]:
+    """Keyword arguments for an operation that needs ``capability``: its authentication and
+    the ``x-ethos-capability`` OpenAPI extension that tests read."""
+    return {"auth": TokenAuth(capability), "openapi_extra": {"x-ethos-capability": capability}}
 
 
-def viewer(request: HttpRequest, needs: str) -> access.Viewer:
-    """The request's viewer, after checking it holds ``needs`` (403 otherwise)."""
+def viewer(request: HttpRequest) -> access.Viewer:
+    """The request's viewer, set by :class:`TokenAuth`."""
     found: access.Viewer = request.viewer  # type: ignore[attr-defined]
-    found.require(needs)
     return found
 
 
