@@ -26,6 +26,7 @@ DATA_DIR = env_path(
     "Folder for the SQLite database, the job queue and uploaded files.",
 )
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
 _secret = env_str(
     "ETHOS_SECRET_KEY",
     "",
