@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ethos.organisations.models import ApiToken, Organisation, Role, Unit
+from ethos.organisations import roster
+from ethos.organisations.models import ApiToken, Organisation, Role, StaffMember, Unit
+from ethos.organisations.roster import ImportReport
 from ethos.web.config import MIN_GROUP_FLOOR
 from ethos.web.tokens import keyed_hash, new_token
 
@@ -70,6 +73,75 @@ def rebuild_paths(organisation: Organisation) -> None:
     if seen != len(units):
         raise ValidationError("The unit tree has a cycle: a unit is its own ancestor.")
     Unit.objects.bulk_update(units, ["path", "depth"], batch_size=1000)
+
+
+def import_units(organisation: Organisation, filename: str, data: bytes) -> ImportReport:
+    """Add to or rearrange the unit tree from a ``code,name,parent`` CSV or XLSX file.
+
+    Every problem in the file is reported and then nothing is changed.
+    """
+    units = Unit.objects.filter(organisation=organisation).select_related("parent")
+    existing = {u.code: (u.parent.code if u.parent else None) for u in units}
+    names = {u.code: u.name for u in units}
+    rows, problems = roster.parse_units(filename, data, existing, settings.ETHOS_MAX_UPLOAD_MB)
+    if problems:
+        return ImportReport(problems=problems)
+    changed = sum(
+        1
+        for code, name, parent in rows
+        if code in existing and (names[code] != name or existing[code] != parent)
+    )
+    created = add_units(organisation, rows)
+    return ImportReport(created=created, updated=changed, unchanged=len(rows) - created - changed)
+
+
+def import_roster(organisation: Organisation, filename: str, data: bytes) -> ImportReport:
+    """Bring the roster in line with a CSV or XLSX file, all or nothing.
+
+    Staff are matched by staff id: new ones are created, known ones updated (and made active
+    again), and staff missing from the file are marked inactive as leavers. Every problem in
+    the file is reported and then nothing is changed.
+    """
+    units = dict(Unit.objects.filter(organisation=organisation).values_list("code", "pk"))
+    entries, problems = roster.parse_roster(
+        filename, data, set(units), settings.ETHOS_MAX_UPLOAD_MB
+    )
+    if problems:
+        return ImportReport(problems=problems)
+    return _save_roster(organisation, entries, units)
+
+
+ROSTER_FIELDS = ("name", "email", "unit_id", "staff_group", "pay_band", "line_manager")
+ROSTER_FIELDS += ("demographics", "active")
+
+
+@transaction.atomic
+def _save_roster(
+    organisation: Organisation, entries: list[roster.RosterEntry], units: dict[str, int]
+) -> ImportReport:
+    existing = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
+    report, new, changed = ImportReport(), [], []
+    for entry in entries:
+        member = existing.pop(entry.staff_id, None) or StaffMember(
+            organisation=organisation, staff_id=entry.staff_id
+        )
+        before = [getattr(member, f) for f in ROSTER_FIELDS] if member.pk else None
+        member.name, member.email, member.unit_id = entry.name, entry.email, units[entry.unit_code]
+        member.staff_group, member.pay_band = entry.staff_group, entry.pay_band
+        member.line_manager, member.demographics = entry.line_manager, entry.demographics
+        member.active = True
+        if before is None:
+            new.append(member)
+        elif before != [getattr(member, f) for f in ROSTER_FIELDS]:
+            changed.append(member)
+    StaffMember.objects.bulk_create(new, batch_size=1000)
+    StaffMember.objects.bulk_update(changed, ROSTER_FIELDS, batch_size=500)
+    leavers = [m.pk for m in existing.values() if m.active]
+    for start in range(0, len(leavers), 500):
+        StaffMember.objects.filter(pk__in=leavers[start : start + 500]).update(active=False)
+    report.created, report.updated, report.deactivated = len(new), len(changed), len(leavers)
+    report.unchanged = len(entries) - len(new) - len(changed)
+    return report
 
 
 def create_user(username: str, password: str | None, email: str = "") -> object:

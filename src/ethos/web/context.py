@@ -41,8 +41,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
 
 def _items(viewer: access.Viewer, path: str) -> list[dict[str, Any]]:
-    links = [(reverse("home"), _("Surveys and results"), access.VIEW_RESULTS)]
-    links.append((reverse("organisations:units"), _("Organisation"), access.MANAGE_ORGANISATION))
+    links = [
+        (reverse("home"), _("Results"), access.VIEW_RESULTS),
+        (reverse("surveys:index"), _("Manage surveys"), access.MANAGE_SURVEYS),
+        (reverse("organisations:units"), _("Organisation"), access.MANAGE_ORGANISATION),
+    ]
     return [
         {"href": href, "text": text, "current": path.startswith(href) and href != "/"}
         for href, text, capability in links
