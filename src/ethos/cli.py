@@ -205,11 +205,100 @@ def synth(
 
 @app.command()
 def demo(
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="ETHOS_DATA_DIR", help="Folder for the demo's database and secret key."
+        ),
+    ] = Path("demo-data"),
+    staff: Annotated[int, typer.Option(help="Staff in the synthetic trust.")] = 6000,
+    units: Annotated[int, typer.Option(help="Units in the synthetic trust.")] = 240,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
+    serve: Annotated[
+        bool, typer.Option(help="Serve the demo when built (--no-serve: build only).")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Gunicorn worker processes.")] = 2,
+    web: Annotated[
+        bool, typer.Option(help="--no-web: the command-line analysis demo instead (see --out).")
+    ] = True,
+    out: Annotated[
+        Path, typer.Option(help="With --no-web: folder for the analysis demo's files.")
+    ] = Path("demo-output"),
+) -> None:
+    """Build a synthetic trust in a fresh Ethos, print the sign-ins and serve it until Ctrl-C.
+
+    Each run starts a new SQLite database in DATA_DIR, with new passwords.
+    """
+    if not web:
+        demo_analysis(out=out, staff=staff, seed=seed)
+        return
+    if staff < MIN_UNITS or not MIN_UNITS <= units <= staff:
+        raise typer.BadParameter(
+            f"use at least {MIN_UNITS} staff and {MIN_UNITS} to STAFF units", param_hint="--units"
+        )
+    from ethos.web import demo as web_demo
+
+    web_demo.prepare(data_dir, base_url=f"http://{host}:{port}")
+    built = web_demo.build_demo(staff=staff, units=units, seed=seed, say=say)
+    typer.echo("\n".join(web_demo.summary(built)))
+    if serve:
+        from ethos.web.serve import serve as run_server
+
+        typer.echo(f"\nServing on http://{host}:{port}/ (Ctrl-C stops it)", nl=True)
+        sys.stdout.flush()
+        run_server(host, port, workers, migrate_first=False)
+
+
+@app.command("demo-analysis")
+def demo_analysis(
     out: Annotated[Path, typer.Option(help="Folder for the demo files.")] = Path("demo-output"),
     staff: Annotated[int, typer.Option(help="Staff in the synthetic trust.")] = 6000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
 ) -> None:
-    """Synthesise a trust, analyse it and print a readable summary."""
+    """Synthesise a trust, analyse it and print a readable summary (no web server)."""
     from ethos.demo import run_demo
 
     run_demo(out, staff, seed, Console())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Gunicorn worker processes (sync).")] = 2,
+) -> None:
+    """Apply migrations, then serve Ethos with gunicorn on the database DATABASE_URL names.
+
+    There is no access log: request lines could carry survey links.
+    """
+    from ethos.web.serve import serve as run_server
+
+    if not 1 <= port <= 65535:
+        raise typer.BadParameter("use a port from 1 to 65535", param_hint="--port")
+    if workers < 1:
+        raise typer.BadParameter("use 1 worker or more", param_hint="--workers")
+    run_server(host, port, workers)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every database migration (DATABASE_URL names the database)."""
+    from ethos.web.serve import migrate as run_migrations
+
+    run_migrations()
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `ethos manage createsuperuser`."""
+    import os
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ethos.web.settings")
+    execute_from_command_line(["ethos manage", *ctx.args])

@@ -125,7 +125,8 @@ def close_survey(survey: Survey) -> Survey:
         survey.save(update_fields=["status"])
         survey.kiosk_codes.update(active=False)
     if connection.vendor == "postgresql":  # store rows in key order, not arrival order
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # (deferred foreign keys must be checked first)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("CLUSTER surveys_response USING surveys_response_pkey")
     publish_results(survey)
     return survey
