@@ -153,7 +153,8 @@ def clean_answers(
     allowed = allowed_answers(survey.instrument_yaml)
     out: dict[str, int | str] = {}
     for name in fields:
-        value = (raw.get(name) or "").strip()
+        # PostgreSQL's jsonb cannot store U+0000; a stray one must not lose the response.
+        value = (raw.get(name) or "").replace("\x00", "").strip()
         if not value:
             continue
         codes = allowed[name]
