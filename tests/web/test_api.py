@@ -7,7 +7,9 @@ import io
 import openpyxl
 import polars as pl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ethos.organisations.models import StaffMember
 from ethos.results.exports import export_bytes
 from ethos.results.services import current_results
 from tests.web.api_client import ApiClient
@@ -114,3 +116,25 @@ def test_a_bad_survey_gets_a_clear_error_naming_the_field(api):
     assert response.status_code == 400
     assert "min_group_size" in response.json()["errors"]
     assert "below 5" in response.json()["detail"]
+
+
+ROSTER = "staff_id,name,email,unit_code,staff_group,pay_band,line_manager\n"
+
+
+def test_a_roster_upload_with_bad_rows_reports_each_and_imports_nothing(api, cast):
+    bad = ROSTER + "N1,Nia,nia@nhs.net,W12,Nursing,Band 5,no\nN2,Ned,ned@,NOPE,,,maybe\n"
+    upload = SimpleUploadedFile("roster.csv", bad.encode(), content_type="text/csv")
+    response = api("ada").post("/roster", {"file": upload})
+    assert response.status_code == 400
+    body = response.json()
+    assert not body["imported"] and body["created"] == 0
+    assert {(p["row"], p["column"]) for p in body["problems"]} >= {(3, "email"), (3, "unit_code")}
+    assert not StaffMember.objects.filter(staff_id="N1").exists()
+
+
+def test_a_clean_roster_upload_imports(api, cast):
+    good = ROSTER + "N1,Nia,nia@nhs.net,W12,Nursing,Band 5,no\n"
+    upload = SimpleUploadedFile("roster.csv", good.encode(), content_type="text/csv")
+    body = api("ada").post("/roster", {"file": upload}).json()
+    assert body["imported"] and body["created"] == 1
+    assert StaffMember.objects.get(staff_id="N1").unit == cast.units["W12"]
