@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import re
-import shutil
 import socket
 from email import policy
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +23,7 @@ from ethos.organisations.models import StaffMember
 from ethos.surveys import services
 from ethos.surveys.instrument import pages_of
 from ethos.surveys.models import Invitation, Response
+from tests.web.browser import assert_accessible, axe, launch_browser, new_page
 from tests.web.personas import build_cast
 
 URL = re.compile(r"https?://\S+")
@@ -142,36 +141,17 @@ def test_reminders_go_only_to_non_responders_with_a_fresh_link(client, cast, spr
 
 # --- the emailed link in a real browser ---------------------------------------------------
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}"
 
-
-def chromium(playwright):
-    """Playwright's own Chromium, else the system's; skip when there is neither."""
-    system = shutil.which("chromium") or shutil.which("chromium-browser")
-    for path in (None, system):
-        try:
-            return playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        except Exception:  # no such browser installed: try the next
-            continue
-    pytest.skip("no Chromium for Playwright")
-
-
-def accessible(page) -> None:
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(f"axe.run(document, {WCAG})")["violations"]
-    assert violations == [], [(v["id"], v["nodes"][0]["html"][:120]) for v in violations]
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch_browser()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_emailed_link_fills_the_form_in_a_browser_and_the_journey_is_accessible(
-    live_server, smtp
+    live_server, smtp, browser
 ):
-    from playwright.sync_api import sync_playwright
-
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm install)")
     cast = build_cast()
     services.send_invitations(cast.open)  # the cast's invitations were issued, not sent
     smtp.envelopes.clear()
@@ -179,27 +159,25 @@ def test_the_emailed_link_fills_the_form_in_a_browser_and_the_journey_is_accessi
     address, body = sorted(letters(smtp).items())[0]
     token = token_in(body)
     link = URL.search(body).group(0).replace(settings.BASE_URL, live_server.url)
-    with sync_playwright() as playwright:
-        browser = chromium(playwright)
-        page = browser.new_page(viewport={"width": 360, "height": 740})
-        page.goto(link)
-        page.wait_for_function("document.getElementById('token').value.length > 0")
-        assert page.input_value("#token") == token
-        assert "#" not in page.url  # gone from the address bar and the history
-        assert page.evaluate("document.activeElement.id") == "start-button"
-        accessible(page)
-        page.click("#start-button")
-        page.wait_for_selector("text=Section 1 of 4")
-        accessible(page)
-        page.check("#vv_know_vision-5")
-        for _ in range(4):
-            page.click("button[value=continue]")
-        page.wait_for_selector("text=Check and submit your answers")
-        accessible(page)
-        page.click("#submit")
-        page.wait_for_selector("text=Your answers have been submitted")
-        accessible(page)
-        assert page.context.cookies() == []
-        browser.close()
+    page = new_page(browser, {"width": 360, "height": 740})
+    page.goto(link)
+    page.wait_for_function("document.getElementById('token').value.length > 0")
+    assert page.input_value("#token") == token
+    assert "#" not in page.url  # gone from the address bar and the history
+    assert page.evaluate("document.activeElement.id") == "start-button"
+    assert_accessible(axe(page, page.url))
+    page.click("#start-button")
+    page.wait_for_selector("text=Section 1 of 4")
+    assert_accessible(axe(page, page.url))
+    page.check("#vv_know_vision-5")
+    for _ in range(4):
+        page.click("button[value=continue]")
+    page.wait_for_selector("text=Check and submit your answers")
+    assert_accessible(axe(page, page.url))
+    page.click("#submit")
+    page.wait_for_selector("text=Your answers have been submitted")
+    assert_accessible(axe(page, page.url))
+    assert page.context.cookies() == []
+    page.context.close()
     assert Response.objects.get(survey=cast.open).answers == {"vv_know_vision": 5}
     assert Invitation.objects.get(survey=cast.open, staff__email=address).responded
