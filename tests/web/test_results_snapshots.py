@@ -49,9 +49,9 @@ def test_a_measure_answered_by_too_few_new_people_keeps_its_old_figure(cast):
     assert second.snapshot.responses == 20
     assert overall(second.cells, "teamwork") == overall(first, "teamwork")  # held: 1 new
     assert overall(second.cells, "vision_values")["n"] == 20  # 10 new: updated
-    assert overall(second.cells, "vision_values")["value"] != overall(first, "vision_values")[
-        "value"
-    ]
+    assert (
+        overall(second.cells, "vision_values")["value"] != overall(first, "vision_values")["value"]
+    )
 
 
 def test_closing_publishes_final_results_that_never_change(cast):
