@@ -223,3 +223,26 @@ def test_ethos_serve_migrates_serves_and_logs_no_request(tmp_path):
     assert "Listening at" in text  # the error log still works
     assert "secret-token" not in text and "GET " not in text
     assert (tmp_path / "serve.sqlite3").stat().st_size > 0  # migrated
+
+
+def test_production_settings_pass_djangos_deployment_check(tmp_path):
+    """`check --deploy` with production settings (HTTPS, a long secret) gives no warnings."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ethos.web.settings",
+        "ETHOS_SECRET_KEY": "x" * 20 + "-production-secret-key-0123456789-abcdefghijklmnop",
+        "ETHOS_HTTPS": "true",
+        "ETHOS_DEBUG": "false",
+        "ETHOS_DATA_DIR": str(tmp_path),
+        "ETHOS_ALLOWED_HOSTS": "ethos.example-trust.nhs.uk",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout

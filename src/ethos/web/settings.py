@@ -93,10 +93,17 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
-SECURE = env_bool(
-    "ETHOS_SECURE_COOKIES", False, "Send cookies over HTTPS only. Set true behind HTTPS."
+HTTPS = env_bool(
+    "ETHOS_HTTPS",
+    False,
+    "Ethos is served over HTTPS (directly or behind a proxy that sets X-Forwarded-Proto): "
+    "cookies go over HTTPS only, HTTP redirects to HTTPS and browsers are told to use HTTPS "
+    "for a year (HSTS). Set true in production.",
 )
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60
