@@ -54,3 +54,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules demo-output demo-data .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## bench-web: the web benchmarks against a real gunicorn (submissions, then the heatmap)
+.PHONY: bench-web
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/web_submissions.py
+	$(BIN)/python benchmarks/web_heatmap.py
