@@ -277,7 +277,23 @@ def profile(survey: Any, units: list[int], count: int = 300) -> None:
     profiler = cProfile.Profile()
     profiler.runcall(per_request_ms, "/take/answer/", ethos[count:])
     print("Ethos submit under cProfile, cumulative time in Ethos's own functions:")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"src/ethos", 16)
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(r"src/ethos", 16)
+    if "--queries" in sys.argv:
+        from ethos.surveys.models import Survey
+
+        for label, run in [
+            ("first()", lambda: Survey.objects.filter(pk=survey.pk).first()),
+            ("order_by().first()", lambda: Survey.objects.filter(pk=survey.pk).order_by().first()),
+            ("get()", lambda: Survey.objects.get(pk=survey.pk)),
+            ("defer yaml get()", lambda: Survey.objects.defer("instrument_yaml").get(pk=survey.pk)),
+        ]:
+            start = time.perf_counter()
+            for _ in range(300):
+                run()
+            print(f"{label}: {(time.perf_counter() - start) / 300 * 1000:.3f} ms")
+    if "--callees" in sys.argv:
+        stats.print_callees(r"_survey_of|submit_response")
 
 
 def main() -> None:
@@ -292,6 +308,9 @@ def benchmark(data_dir: Path) -> None:
     print(machine_facts())
     print(f"Data folder {data_dir} (SQLite, WAL, synchronous=FULL; removed at the end)")
     survey, units = build_survey()
+    if "--profile-only" in sys.argv:  # where the time goes, without the servers
+        profile(survey, units)
+        return
     results = [
         measure_server(survey, units, cls, threads, seed)
         for seed, (cls, threads) in enumerate(SERVERS, start=1)

@@ -12,6 +12,7 @@ organisation total is published to every results viewer; it reveals nothing a su
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +21,11 @@ from uuid import UUID
 import polars as pl
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from markupsafe import Markup
 
 from ethos.instruments.model import Measure
 from ethos.organisations import access
@@ -70,8 +75,9 @@ def heatmap(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     all_measures = request.GET.get("measures") == "all"
     measures = _measures(results, all_measures)
     units = viewer.units().only("code", "name", "depth", "path").order_by("path")
-    heads = presenters.unit_heads(units, _unit_href(survey))
-    table = presenters.grid(presenters.overall(results.cells), "unit", heads, measures)
+    heads = tuple(presenters.unit_heads(units, _unit_href(survey)))
+    caption = _("Results by unit") + (f" ({_('all measures')})" if all_measures else "")
+    table = _heatmap_table(results, heads, tuple(measures), caption, get_language())
     return _render(
         request,
         "heatmap.jinja",
@@ -82,6 +88,33 @@ def heatmap(request: HttpRequest, survey_id: UUID) -> HttpResponse:
         table=table,
         all_measures=all_measures,
     )
+
+
+TABLES: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+TABLES_KEPT = 32
+
+
+def _heatmap_table(
+    results: Results,
+    heads: tuple[presenters.RowHead, ...],
+    measures: tuple[Measure, ...],
+    caption: str,
+    language: str | None,
+) -> Markup:
+    """The heatmap's table as HTML. A snapshot never changes, so the table is rendered once
+    per snapshot, set of rows (the viewer's units as they are now), measures and language,
+    and kept per process: the page then costs a few queries, not a 40,000-cell render."""
+    snapshot = results.snapshot
+    key = (snapshot.pk, snapshot.created, heads, measures, caption, language)
+    if key in TABLES:
+        TABLES.move_to_end(key)
+        return TABLES[key]
+    table = presenters.grid(presenters.overall(results.cells), "unit", list(heads), measures)
+    context = {"table": table, "caption": caption, "row_header": _("Unit")}
+    TABLES[key] = html = Markup(render_to_string("results/_heatmap_table.jinja", context))
+    if len(TABLES) > TABLES_KEPT:
+        TABLES.popitem(last=False)
+    return html
 
 
 @access.requires(access.VIEW_RESULTS)

@@ -107,7 +107,8 @@ def answer(request: HttpRequest) -> HttpResponse:
         index = _index(request.POST.get("page"), survey)
     except Refused as exc:
         return problem(request, exc)
-    if _stored(ballot):  # a retry, or the back button on a shared device: show nothing old
+    submitting = request.POST.get("action") == "submit"  # submit_response spots a retry itself
+    if not submitting and _stored(ballot):  # the back button on a shared device: show nothing old
         return done_page(request, survey, ballot)
     pages = pages_of(survey.instrument_yaml)
     if index < len(pages):
@@ -159,12 +160,9 @@ def _save(request: HttpRequest, survey: Survey, ballot: Ballot) -> HttpResponse:
 
 def _survey_of(ballot: Ballot) -> Survey:
     try:
-        survey = Survey.objects.filter(pk=uuid.UUID(ballot.survey)).first()
-    except ValueError:
-        survey = None
-    if survey is None:
-        raise Refused(_(UNREADABLE))
-    return survey
+        return Survey.objects.get(pk=uuid.UUID(ballot.survey))
+    except (ValueError, Survey.DoesNotExist):
+        raise Refused(_(UNREADABLE)) from None
 
 
 def _index(value: str | None, survey: Survey) -> int:

@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import signing
 from django.db import IntegrityError, transaction
 
-from ethos.organisations.models import Unit
 from ethos.surveys import services
 from ethos.surveys.instrument import allowed_answers
 from ethos.surveys.models import Draft, Invitation, KioskCode, Response, Survey
@@ -205,9 +204,6 @@ def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
     check_ballot(survey, ballot)
     try:
         with transaction.atomic():
-            earlier = Response.objects.filter(submission_key=key).values_list("id", flat=True)
-            if earlier:
-                return Submitted(earlier[0], repeated=True)
             _check_accepting(survey)
             unit = _unit_for(survey, ballot)
             response = Response.objects.create(
@@ -217,7 +213,10 @@ def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
                 answers=ballot.answers,
                 submission_key=key,
             )
-    except IntegrityError:  # a concurrent retry stored it first
+    except (IntegrityError, Refused):
+        # A retry of a ballot stored before fails here (its key is taken, its invitation
+        # used, or the survey has since closed); the transaction is rolled back, and the
+        # respondent is told it was stored. Any other failure stands.
         stored = Response.objects.filter(submission_key=key).values_list("id", flat=True)
         if stored:
             return Submitted(stored[0], repeated=True)
@@ -245,9 +244,8 @@ def _unit_for(survey: Survey, ballot: Ballot) -> int:
         if kiosk is None:
             raise Refused("This kiosk code no longer works. Ask the survey lead for a new one.")
         return kiosk.unit_id
-    own_unit = Unit.objects.filter(pk=ballot.unit, organisation=survey.organisation_id)
-    if ballot.channel == OPEN and ballot.unit is not None and own_unit.exists():
-        return ballot.unit
+    if ballot.channel == OPEN and ballot.unit is not None:
+        return ballot.unit  # checked against the population by choose_unit; the ballot is signed
     raise Refused("Your answers could not be read. Please start the survey again.")
 
 
