@@ -53,7 +53,7 @@ UNITS = 50
 CONCURRENCY = 8
 WARM_S, RUN_S = 2.0, 10.0
 POOL = 12_000  # distinct submissions per phase (more than 1,000/s for 12 s would run out)
-SERVERS = (("sync", 1), ("gthread", 4))
+SERVERS = ((2, "sync", 1), (4, "sync", 1), (2, "gthread", 4))  # (workers, class, threads)
 TARGET_RATE, TARGET_P99 = 400, 150.0
 DONE_TEXT = b"Your answers have been submitted"
 
@@ -195,10 +195,10 @@ def check_first(port: int, ethos: list[bytes], baseline: list[bytes]) -> None:
 
 
 def measure_server(
-    survey: Any, units: list[int], worker_class: str, threads: int, seed: int
+    survey: Any, units: list[int], workers: int, worker_class: str, threads: int, seed: int
 ) -> dict[str, Any]:
     close_connections()
-    with Server(2, worker_class, threads) as server:
+    with Server(workers, worker_class, threads) as server:
         ethos = ethos_requests(server.port, survey, units, POOL, seed)
         baseline = baseline_requests(server.port, survey, POOL, seed)
         check_first(server.port, ethos, baseline)
@@ -292,6 +292,8 @@ def profile(survey: Any, units: list[int], count: int = 300) -> None:
             for _ in range(300):
                 run()
             print(f"{label}: {(time.perf_counter() - start) / 300 * 1000:.3f} ms")
+    if "--tottime" in sys.argv:
+        stats.sort_stats("tottime").print_stats(25)
     if "--callees" in sys.argv:
         stats.print_callees(r"_survey_of|submit_response")
 
@@ -312,8 +314,8 @@ def benchmark(data_dir: Path) -> None:
         profile(survey, units)
         return
     results = [
-        measure_server(survey, units, cls, threads, seed)
-        for seed, (cls, threads) in enumerate(SERVERS, start=1)
+        measure_server(survey, units, workers, cls, threads, seed)
+        for seed, (workers, cls, threads) in enumerate(SERVERS, start=1)
     ]
     met = [report(result) for result in results]
     print(f"\n{load_average()}")
