@@ -21,6 +21,7 @@ import asyncio
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -29,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,17 @@ HOST = "127.0.0.1"
 
 
 # --- a fresh Ethos ------------------------------------------------------------------------
+
+
+def run_benchmark(prefix: str, benchmark: Callable[[Path], None]) -> None:
+    """Run ``benchmark`` in a fresh Ethos (see :func:`fresh_ethos`), then remove its data."""
+    data_dir = fresh_ethos(prefix)
+    try:
+        print(machine_facts())
+        print(f"Data folder {data_dir} (SQLite, WAL, synchronous=FULL; removed at the end)")
+        benchmark(data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def fresh_ethos(prefix: str) -> Path:

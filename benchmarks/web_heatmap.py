@@ -20,7 +20,6 @@ Run: ``.venv/bin/python benchmarks/web_heatmap.py`` (or ``make bench-web``).
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -32,12 +31,11 @@ from web_common import (
     Server,
     close_connections,
     exchange,
-    fresh_ethos,
     latency_line,
     load,
     load_average,
-    machine_facts,
     request_bytes,
+    run_benchmark,
 )
 
 STAFF, UNITS = 20_000, 1_000
@@ -191,16 +189,10 @@ def report(runs: dict[tuple[str, int], Run], facts: dict, lines: list[str]) -> N
 
 
 def main() -> None:
-    data_dir = fresh_ethos(PREFIX)
-    try:
-        benchmark(data_dir)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    run_benchmark(PREFIX, benchmark)
 
 
 def benchmark(data_dir: Path) -> None:
-    print(machine_facts())
-    print(f"Data folder {data_dir} (SQLite, WAL, synchronous=FULL; removed at the end)")
     survey, passwords = build()
     runs, facts = measure_http(survey, passwords["analyst"])
     report(runs, facts, query_lines(survey))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -40,12 +39,11 @@ from web_common import (
     Server,
     close_connections,
     exchange,
-    fresh_ethos,
     latency_line,
     load,
     load_average,
-    machine_facts,
     request_bytes,
+    run_benchmark,
 )
 
 ITEMS = 60
@@ -299,16 +297,10 @@ def profile(survey: Any, units: list[int], count: int = 300) -> None:
 
 
 def main() -> None:
-    data_dir = fresh_ethos(PREFIX)
-    try:
-        benchmark(data_dir)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    run_benchmark(PREFIX, benchmark)
 
 
 def benchmark(data_dir: Path) -> None:
-    print(machine_facts())
-    print(f"Data folder {data_dir} (SQLite, WAL, synchronous=FULL; removed at the end)")
     survey, units = build_survey()
     if "--profile-only" in sys.argv:  # where the time goes, without the servers
         profile(survey, units)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -85,9 +87,7 @@ def _report(report: object) -> dict[str, object]:
 )
 def import_roster(request: HttpRequest, file: File[UploadedFile]) -> Status:
     """Import a roster (CSV or XLSX). Nothing is imported unless every row is valid."""
-    who = viewer(request)
-    report = _report(services.import_roster(who.organisation, file.name or "", file.read()))
-    return Status(200 if report["imported"] else 400, report)
+    return _import(request, services.import_roster, file)
 
 
 @router.post(
@@ -97,6 +97,9 @@ def import_roster(request: HttpRequest, file: File[UploadedFile]) -> Status:
 )
 def import_units(request: HttpRequest, file: File[UploadedFile]) -> Status:
     """Import the unit tree (code, name, parent). Nothing is imported unless all is valid."""
-    who = viewer(request)
-    report = _report(services.import_units(who.organisation, file.name or "", file.read()))
+    return _import(request, services.import_units, file)
+
+
+def _import(request: HttpRequest, service: Any, file: UploadedFile) -> Status:
+    report = _report(service(viewer(request).organisation, file.name or "", file.read()))
     return Status(200 if report["imported"] else 400, report)
