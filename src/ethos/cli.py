@@ -302,3 +302,41 @@ def manage(ctx: typer.Context) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ethos.web.settings")
     execute_from_command_line(["ethos manage", *ctx.args])
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="File to write the backup to.")],
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Back the database up to OUT while Ethos keeps taking responses.
+
+    Every response acknowledged before the backup began is in it. SQLite: the online backup
+    API, checked with PRAGMA integrity_check. PostgreSQL: pg_dump in its custom format.
+    """
+    from ethos.web.backup import backup as run_backup
+
+    with _input_errors():
+        summary = run_backup(out, force=force)
+    say(summary.line("Backed up to"))
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(metavar="IN", help="A file `ethos backup` wrote.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: replace the whole database with IN.")
+    ] = False,
+) -> None:
+    """Replace the database with the backup IN, then migrate it. Stop the server first."""
+    from ethos.web.backup import restore as run_restore
+
+    with _input_errors():
+        if not yes:
+            raise InputError(
+                str(source),
+                "restoring replaces every survey and response in the database with the backup.",
+                "stop the server, then run again with --yes.",
+            )
+        summary = run_restore(source)
+    say(summary.line("Restored from"))
