@@ -396,3 +396,24 @@ def test_the_full_culture_survey_can_be_answered_page_by_page(client, cast):
     row = Response.objects.get(survey=survey)
     assert row.unit == cast.units["THE"]
     assert set(row.answers) == set(allowed_answers(survey.instrument_yaml))
+
+
+def test_the_cached_confirmation_never_carries_a_signed_in_users_name(client, cast):
+    """The confirmation page is cached for anonymous respondents only."""
+    from django.test import Client
+
+    from ethos.surveys import responding
+    from ethos.surveys.respond.questions import DONE_PAGES
+
+    DONE_PAGES.clear()
+    staff = Client()
+    staff.force_login(cast.users["ann"])
+    seen = []
+    for who in (staff, client, client):
+        ballot = responding.Ballot(str(cast.open.pk), responding.OPEN, unit=cast.units["W12"].pk)
+        pages = len(pages_of(cast.open.instrument_yaml))
+        form = {"ballot": responding.seal(ballot), "page": str(pages), "action": "submit"}
+        page = who.post("/take/answer/", form).content.decode()
+        assert "Your answers have been submitted" in page
+        seen.append("Sign out" in page)
+    assert seen == [True, False, False]  # Ann's header never reaches a respondent

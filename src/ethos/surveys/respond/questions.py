@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ethos.instruments.model import Option
@@ -119,7 +120,29 @@ def check_page(
 
 
 def done_page(request: HttpRequest, survey: Survey, ballot: Ballot) -> HttpResponse:
-    """The confirmation, shown only once the response is stored."""
+    """The confirmation, shown only once the response is stored.
+
+    Apart from a kiosk's "next person" form and the header of someone signed in, the page is
+    the same for every respondent of a survey, so its HTML is kept per process (rendering it
+    was the costliest part of a submission); the key holds everything it shows.
+    """
+    if ballot.channel == KIOSK_CHANNEL or request.user.is_authenticated:  # not the same page
+        return _done(request, survey, ballot)
+    key = (survey.pk, survey.title, survey.closes_on, survey.min_group_size, get_language())
+    html = DONE_PAGES.get(key)
+    if html is None:
+        html = _done(request, survey, ballot).content
+        if len(DONE_PAGES) >= DONE_PAGES_KEPT:
+            DONE_PAGES.pop(next(iter(DONE_PAGES)))
+        DONE_PAGES[key] = html
+    return HttpResponse(html)
+
+
+DONE_PAGES: dict[tuple[Any, ...], bytes] = {}
+DONE_PAGES_KEPT = 64
+
+
+def _done(request: HttpRequest, survey: Survey, ballot: Ballot) -> HttpResponse:
     context: dict[str, Any] = {
         "title": _("Your answers have been submitted"),
         "survey_title": survey.title,
