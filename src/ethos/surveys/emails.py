@@ -18,7 +18,8 @@ def respondent_link(token: str) -> str:
 def invitation_message(
     survey: Survey, member: StaffMember, token: str, reminder: bool
 ) -> EmailMessage:
-    subject = ("Reminder: " if reminder else "") + f"{survey.title}: your anonymous survey link"
+    title = " ".join(survey.title.split())  # a header must be one line
+    subject = ("Reminder: " if reminder else "") + f"{title}: your anonymous survey link"
     closes = survey.closes_on.strftime("%-d %B %Y")
     body = "\n".join(
         [

@@ -70,7 +70,7 @@ def create_survey(
     with transaction.atomic():
         survey = Survey.objects.create(
             organisation=organisation,
-            title=title.strip(),
+            title=" ".join(title.split()),  # one line: it becomes an email subject
             instrument_id=parsed.id,
             instrument_yaml=yaml_text,
             opens_on=opens_on,
