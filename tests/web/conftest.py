@@ -17,3 +17,13 @@ def signed_in(client, cast):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_guess_counts():
+    """Each test starts under the guessing limit (the cache outlives a single test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -72,6 +72,27 @@ def load_instrument(name_or_path: str | Path) -> Instrument:
     return parse_instrument(text, source=str(path))
 
 
+def _unreadable_row(text: str) -> int:
+    """The line of the first scalar YAML cannot turn into a value (1 when nesting is too deep)."""
+    try:
+        stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    except (yaml.YAMLError, RecursionError):
+        return 1
+    loader = yaml.SafeLoader("")
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, yaml.YAMLError):
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return 1
+
+
 def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:
     """Parse instrument YAML text; ``source`` names the file in error messages."""
     try:
@@ -84,6 +105,13 @@ def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:
             f"this is not valid YAML ({getattr(exc, 'problem', exc)}).",
             "check the indentation and quoting near that line.",
             row=row,
+        ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. date 2024-02-30, a 5,000-digit number
+        raise InputError(
+            source,
+            f"a value could not be read ({str(exc)[:120] or type(exc).__name__}).",
+            "check dates (YYYY-MM-DD), very long numbers and deeply nested lists.",
+            row=_unreadable_row(text),
         ) from None
     return _Builder(source).instrument(data)
 

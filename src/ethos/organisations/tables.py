@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -154,16 +153,18 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        try:
+            sheet = book.worksheets[0]
+            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:
+        # from openpyxl, zipfile or the XML parser (fuzzing found EOFError, ParseError,
+        # NotImplementedError...); every one means the same to the user: unreadable file.
         raise _file_problem(
             _("The file is not an Excel workbook Ethos can read (%(error)s).") % {"error": exc},
             _("Open it in Excel and save it as an Excel workbook (.xlsx) or as 'CSV UTF-8'."),
         ) from None
-    try:
-        sheet = book.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
 
 
 def _cell_text(value: Any) -> str:

@@ -21,10 +21,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ethos.surveys import responding, services
+from ethos.surveys import responding, services, throttle
 from ethos.surveys.instrument import pages_of
 from ethos.surveys.models import Response, Survey
-from ethos.surveys.respond.common import error_context, problem, respondent, show
+from ethos.surveys.respond.common import error_context, guarded, problem, respondent, show
 from ethos.surveys.respond.questions import (
     check_page,
     done_page,
@@ -41,6 +41,7 @@ UNREADABLE = gettext_noop("Your answers could not be read. Please start the surv
 
 
 @respondent
+@guarded
 def start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _start_page(request)
@@ -55,8 +56,10 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @respondent
+@guarded
 def open_link(request: HttpRequest, key: str) -> HttpResponse:
     if services.survey_for_open_link(key) is None:
+        throttle.record_failure(request)
         message = _("This survey link is not recognised. Check you copied all of it.")
         return problem(request, Refused(message), status=404)
     try:
@@ -73,6 +76,7 @@ def open_link(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @respondent
+@guarded
 def kiosk(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _kiosk_page(request)
@@ -84,6 +88,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
 
 
 @respondent
+@guarded
 def resume(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _resume_page(request)
@@ -168,7 +173,9 @@ def _survey_of(ballot: Ballot) -> Survey:
 def _index(value: str | None, survey: Survey) -> int:
     """A page number from the form: a section, or the check page after the last one."""
     last = len(pages_of(survey.instrument_yaml))
-    if value is None or not value.isdigit() or int(value) > last:
+    if value is None or not (value.isascii() and value.isdigit() and len(value) <= 4):
+        raise Refused(_(UNREADABLE))
+    if int(value) > last:
         raise Refused(_(UNREADABLE))
     return int(value)
 
@@ -185,6 +192,8 @@ def _stored(ballot: Ballot) -> bool:
 
 
 def _entry(request: HttpRequest, exc: Refused | None, **context: object) -> HttpResponse:
+    if exc is not None and exc.field:  # a code not recognised (or not given): a failed guess
+        throttle.record_failure(request)
     context.update(error_context(exc, default_field=str(context["field"])))
     return show(request, "enter", context, 400 if exc else 200)
 

@@ -24,6 +24,7 @@ from ethos.web.tokens import keyed_hash, new_code, new_token, normalise_code
 INVITATION = "invitation"
 KIOSK = "kiosk-code"
 OPEN_LINK = "open-link"
+MAX_GROUP_SIZE = 1000
 
 
 def today() -> dt.date:
@@ -52,6 +53,8 @@ def create_survey(
     problems: dict[str, str] = {}
     if size < MIN_GROUP_FLOOR:
         problems["min_group_size"] = f"The minimum group size cannot be below {MIN_GROUP_FLOOR}."
+    elif size > MAX_GROUP_SIZE:
+        problems["min_group_size"] = f"The minimum group size cannot be above {MAX_GROUP_SIZE}."
     if closes_on < opens_on:
         problems["closes_on"] = "The closing date must be on or after the opening date."
     known = {d.id for d in parsed.demographics}
@@ -128,6 +131,9 @@ def close_survey(survey: Survey) -> Survey:
         with connection.cursor() as cursor:  # (deferred foreign keys must be checked first)
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("CLUSTER surveys_response USING surveys_response_pkey")
+            # marking an invitation used rewrote its row at the end of the heap, in answer
+            # order; put invitations in the order of their (random) token hashes
+            cursor.execute("CLUSTER surveys_invitation USING surveys_invitation_token_hash_key")
     publish_results(survey)
     return survey
 

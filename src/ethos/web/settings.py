@@ -79,6 +79,21 @@ ETHOS_REMINDER_BATCH = env_int(
 ETHOS_MAX_UPLOAD_MB = env_int(
     "ETHOS_MAX_UPLOAD_MB", 20, "Largest roster or instrument file accepted, in MB.", minimum=1
 )
+ETHOS_GUESS_LIMIT = env_int(
+    "ETHOS_GUESS_LIMIT",
+    20,
+    "Failed attempts at a survey link, kiosk code or resume code allowed from one address "
+    "in ETHOS_GUESS_WINDOW_SECONDS; after that the address gets 'Too many attempts' until "
+    "the window ends. Counted per worker process.",
+    minimum=1,
+)
+ETHOS_GUESS_WINDOW_SECONDS = env_int(
+    "ETHOS_GUESS_WINDOW_SECONDS",
+    600,
+    "How long, in seconds, failed attempts from one address are counted (a fixed window from "
+    "the first failure).",
+    minimum=1,
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # a survey submission is far smaller
 FILE_UPLOAD_MAX_MEMORY_SIZE = ETHOS_MAX_UPLOAD_MB * 1024 * 1024
 

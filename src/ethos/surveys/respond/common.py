@@ -20,6 +20,7 @@ submission gets a clear page instead of Django's bare "Bad Request".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,9 +30,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from ethos.organisations import access
+from ethos.surveys import throttle
 from ethos.surveys.responding import MAX_TEXT, Refused
 
 View = Callable[..., HttpResponse]
@@ -52,6 +55,28 @@ def respondent(view: View) -> View:
         return response
 
     return access.public(csrf_exempt(wrapped))
+
+
+def guarded(view: View) -> View:
+    """Refuse an address over the guessing limit (see :mod:`ethos.surveys.throttle`) before
+    the view checks any credential. The view reports its failures with ``record_failure``."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = throttle.retry_after(request)
+        if wait is None:
+            return view(request, *args, **kwargs)
+        minutes = math.ceil(wait / 60)
+        message = ngettext(
+            "Too many attempts. Wait %(count)s minute and try again.",
+            "Too many attempts. Wait %(count)s minutes and try again.",
+            minutes,
+        ) % {"count": minutes}
+        response = problem(request, Refused(message), status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    return wrapped
 
 
 def _unreadable(request: HttpRequest) -> bool:
