@@ -10,7 +10,7 @@ roles, never from an id the client sends. Views, the API and tests all use the s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -102,10 +102,6 @@ def viewer_for(user: object) -> Viewer:
         roles=frozenset(r.role for r in roles),
         manager_paths=tuple(r.unit.path for r in roles if r.role == Role.MANAGER and r.unit),
     )
-
-
-def roles_allowed(capability: str) -> Iterable[str]:
-    return sorted(CAPABILITIES[capability])
 
 
 def requires(capability: str) -> Callable[[View], View]:

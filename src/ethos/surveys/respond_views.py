@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ethos.surveys import responding, services, throttle
+from ethos.surveys import responding, throttle
 from ethos.surveys.instrument import pages_of
 from ethos.surveys.models import Response, Survey
 from ethos.surveys.respond.common import error_context, guarded, problem, respondent, show
@@ -58,14 +58,14 @@ def start(request: HttpRequest) -> HttpResponse:
 @respondent
 @guarded
 def open_link(request: HttpRequest, key: str) -> HttpResponse:
-    if services.survey_for_open_link(key) is None:
-        throttle.record_failure(request)
-        message = _("This survey link is not recognised. Check you copied all of it.")
-        return problem(request, Refused(message), status=404)
     try:
         survey = responding.begin_with_open_link(key)
     except Refused as exc:
-        return problem(request, exc)
+        if exc.field != "key":  # closed or not yet open
+            return problem(request, exc)
+        throttle.record_failure(request)
+        message = _("This survey link is not recognised. Check you copied all of it.")
+        return problem(request, Refused(message), status=404)
     if request.method != "POST":
         return _unit_page(request, survey, key)
     try:

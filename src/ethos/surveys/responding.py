@@ -95,7 +95,7 @@ def begin_with_token(token: str) -> tuple[Survey, Ballot]:
 def begin_with_open_link(key: str) -> Survey:
     survey = services.survey_for_open_link(key)
     if survey is None:
-        raise Refused("This survey link is not recognised.")
+        raise Refused("This survey link is not recognised.", field="key")
     _check_accepting(survey)
     return survey
 
