@@ -28,6 +28,8 @@ MANAGE_SURVEYS = "manage_surveys"  # create, open, close, invite
 VIEW_RESULTS = "view_results"  # results, scoped to the viewer's units
 VIEW_COMMENTS = "view_comments"
 EXPORT_RESULTS = "export_results"
+MANAGE_WORKFORCE = "manage_workforce"  # import workforce, recruitment, case and outcome files
+VIEW_WORKFORCE = "view_workforce"  # WRES, WDES, leadership workforce, culture and outcomes
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     MANAGE_ORGANISATION: frozenset({Role.ADMIN}),
@@ -35,6 +37,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     VIEW_RESULTS: frozenset({Role.ADMIN, Role.ANALYST, Role.MANAGER, Role.BOARD}),
     VIEW_COMMENTS: frozenset({Role.ADMIN, Role.ANALYST, Role.MANAGER}),
     EXPORT_RESULTS: frozenset({Role.ADMIN, Role.ANALYST}),
+    MANAGE_WORKFORCE: frozenset({Role.ADMIN, Role.ANALYST}),
+    VIEW_WORKFORCE: frozenset({Role.ADMIN, Role.ANALYST, Role.BOARD}),
 }
 
 

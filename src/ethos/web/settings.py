@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "ethos.organisations",
     "ethos.surveys",
     "ethos.results",
+    "ethos.workforce",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("organisation/", include("ethos.organisations.urls")),
     path("surveys/", include("ethos.surveys.urls")),
     path("results/", include("ethos.results.urls")),
+    path("workforce/", include("ethos.workforce.urls")),
     path("", include("ethos.surveys.urls_respond")),
     path("api/v1/", api.urls),
 ]

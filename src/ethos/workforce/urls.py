@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ethos.workforce import views
+
+app_name = "workforce"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("import/", views.import_file, name="import"),
+]

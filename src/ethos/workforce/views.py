@@ -1,0 +1,111 @@
+"""Workforce pages: the files imported per year, importing a file, and the analyses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ethos.organisations import access
+from ethos.organisations.tables import ImportReport
+from ethos.workforce import services
+from ethos.workforce.files import SPECS
+from ethos.workforce.schema import KINDS
+
+PROBLEMS_SHOWN = 200
+KIND_TITLES = {
+    "staff": "Staff records",
+    "posts": "Leadership posts",
+    "successors": "Successors",
+    "recruitment": "Recruitment",
+    "cases": "Disciplinary and capability cases",
+    "training": "Non-mandatory training and CPD",
+    "board": "Board membership",
+    "outcomes": "Outcome indicators",
+}
+
+
+def kind_title(kind: str) -> str:
+    return _(KIND_TITLES[kind])
+
+
+@access.requires(access.VIEW_WORKFORCE)
+def index(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    stored = services.workforce_files(viewer.organisation)
+    years = sorted({f.year for f in stored}, reverse=True)
+    return render(
+        request,
+        "workforce/index.jinja",
+        {
+            "title": _("Workforce"),
+            "years": [(services.year_label(y), [f for f in stored if f.year == y]) for y in years],
+            "kind_title": kind_title,
+            "can_import": viewer.can(access.MANAGE_WORKFORCE),
+        },
+    )
+
+
+@access.requires(access.MANAGE_WORKFORCE)
+@require_http_methods(["GET", "POST"])
+def import_file(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    values = {"kind": request.POST.get("kind", ""), "year": request.POST.get("year", "")}
+    errors: dict[str, str] = {}
+    context: dict[str, Any] = {"report": None}
+    if request.method == "POST":
+        year = _year(values["year"], errors)
+        if values["kind"] not in KINDS:
+            errors["kind"] = _("Choose what the file holds.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors["file"] = _("Choose a file to upload.")
+        if not errors:
+            report = _run(request, viewer.organisation, year, values["kind"], upload)
+            context.update(_report_context(report))
+    context.update(
+        title=_("Import a workforce file"),
+        values=values,
+        field_errors=errors,
+        errors=context.get("errors") or [{"text": t, "href": f"#{k}"} for k, t in errors.items()],
+        kinds=[(k, kind_title(k), SPECS[k]) for k in KINDS],
+        kind_items=[{"value": k, "text": kind_title(k)} for k in KINDS],
+        max_mb=settings.ETHOS_MAX_UPLOAD_MB,
+    )
+    return render(request, "workforce/import.jinja", context)
+
+
+def _year(text: str, errors: dict[str, str]) -> int:
+    try:
+        year = int(text.strip())
+    except ValueError:
+        year = 0
+    if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
+        errors["year"] = _("Enter the year the reporting period ends, such as 2026 for 2025/26.")
+    return year
+
+
+def _run(request: HttpRequest, organisation: Any, year: int, kind: str, upload: Any) -> Any:
+    limit = settings.ETHOS_MAX_UPLOAD_MB
+    if upload.size > limit * 1024 * 1024:
+        message = _("The file is larger than %(mb)s MB.") % {"mb": limit}
+        return ImportReport(problems=[services.Problem(None, None, message, _("Split the file."))])
+    return services.import_workforce_file(
+        organisation, year, kind, upload.name or "", upload.read(), request.user
+    )
+
+
+def _report_context(report: ImportReport) -> dict[str, Any]:
+    if report.ok:
+        return {"report": report}
+    shown = report.problems[:PROBLEMS_SHOWN]
+    return {
+        "report": report,
+        "errors": [{"text": str(p), "href": "#file"} for p in shown],
+        "problem_count": len(report.problems),
+        "more_problems": len(report.problems) - len(shown),
+    }
