@@ -179,6 +179,17 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     instrument: Annotated[str, typer.Option(help="Instrument name or YAML file.")] = "culture",
     parquet: Annotated[bool, typer.Option(help="Also write Parquet files.")] = False,
+    workforce: Annotated[
+        bool,
+        typer.Option(
+            help="Also write workforce files (staff, recruitment, cases, training, board, "
+            "leadership posts, successors, outcomes) in the importer's format."
+        ),
+    ] = False,
+    year: Annotated[
+        int, typer.Option(help="Last reporting year of the workforce files (2026 = 2025/26).")
+    ] = 2026,
+    years: Annotated[int, typer.Option(help="Reporting years of workforce files.")] = 3,
 ) -> None:
     """Make a synthetic trust with planted effects (units, responses, previous wave, truth)."""
     from ethos.instruments.loader import load_instrument
@@ -201,6 +212,14 @@ def synth(
     out.mkdir(parents=True, exist_ok=True)
     for path in write(result, out, parquet=parquet):
         say(f"Wrote {path}")
+    if workforce:
+        from ethos.synth.workforce import synthesise_workforce, write_workforce
+
+        if not 1 <= years <= 10:
+            raise typer.BadParameter("use 1 to 10 years", param_hint="--years")
+        staff_data = synthesise_workforce(result.units, year, seed=seed, years=years)
+        for path in write_workforce(staff_data, out):
+            say(f"Wrote {path}")
 
 
 @app.command()

@@ -31,7 +31,7 @@ from typing import Any
 DEFAULT_DATA_DIR = Path("demo-data")
 DATABASE_FILE = "ethos.sqlite3"
 SECRET_FILE = "secret-key"
-BREAKDOWNS = ("ethnicity", "staff_group")  # each extra breakdown adds constraints to solve
+BREAKDOWNS = ("ethnicity", "disability", "staff_group")  # each extra breakdown adds constraints to solve
 PULSE_RESPONSES = 24  # submitted through the real service, so an interim read is due
 
 FIRST = tuple(
@@ -114,6 +114,7 @@ class Demo:
     staff: int
     units: int
     responses: dict[str, int] = field(default_factory=dict)
+    workforce_files: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -187,6 +188,9 @@ def build_demo(
     say("Loading and publishing last year's and this year's culture surveys")
     counts = _culture_surveys(organisation, synthetic, seed)
     lap("culture surveys")
+    say("Importing three years of workforce records, recruitment, cases and outcomes")
+    workforce_files = _workforce(organisation, synthetic.units, seed)
+    lap("workforce")
     say("Opening a pulse survey")
     links = _pulse_survey(organisation, synthetic.responses, unit_map, seed)
     counts["pulse"] = PULSE_RESPONSES
@@ -199,6 +203,7 @@ def build_demo(
         staff=int(synthetic.units["headcount"].sum()),
         units=synthetic.units.height,
         responses=counts,
+        workforce_files=workforce_files,
         seconds=seconds,
         **links,
     )
@@ -341,6 +346,34 @@ def _culture_surveys(organisation: Any, synthetic: Any, seed: int) -> dict[str, 
     return counts
 
 
+def _workforce(organisation: Any, units: Any, seed: int) -> int:
+    """Import synthetic workforce files for the three reporting years up to last year's survey.
+
+    Outcomes follow last year's survey (the one that closed in the latest reporting year), so
+    the culture and outcomes dashboard finds the planted link between support and compassion
+    and patient experience.
+    """
+    from ethos.surveys.services import today
+    from ethos.synth.workforce import support_effects, synthesise_workforce, to_file
+    from ethos.workforce.schema import KINDS
+    from ethos.workforce.services import import_workforce_file, reporting_year
+
+    year = reporting_year(today() - dt.timedelta(days=365))
+    support = support_effects(units, seed, wave="previous")
+    data = synthesise_workforce(units, year, seed=seed, support=support, years=3)
+    imported = 0
+    for file_year in data.years:
+        for kind in KINDS:
+            if kind not in data.yearly and file_year != data.year:
+                continue
+            body = to_file(data.frame(kind, file_year), kind).write_csv().encode()
+            report = import_workforce_file(organisation, file_year, kind, f"{kind}.csv", body)
+            if not report.ok:
+                raise RuntimeError(f"demo {kind} {file_year}: {report.problems[:3]}")
+            imported += 1
+    return imported
+
+
 def _rows(frame: Any) -> list[tuple[str, dict[str, int | str]]]:
     """``(unit code, answers)`` per synthetic response; unanswered questions left out."""
     columns = [c for c in frame.columns if c != "unit"]
@@ -476,7 +509,8 @@ def summary(demo: Demo) -> list[str]:
         f"Ethos demo built in {demo.total_seconds:.1f} s: {demo.staff:,} staff in "
         f"{demo.units:,} units; "
         + ", ".join(f"{n:,} responses to {t}" for t, n in demo.responses.items() if t != "pulse")
-        + f"; an open pulse survey with {demo.responses.get('pulse', 0)} responses so far.",
+        + f"; an open pulse survey with {demo.responses.get('pulse', 0)} responses so far; "
+        f"{demo.workforce_files} workforce files (three reporting years).",
         "  (" + ", ".join(f"{k} {v:.1f} s" for k, v in demo.seconds.items()) + ")",
         "",
         f"Sign in at {demo.base_url}/ as (passwords are new each run):",

@@ -8,6 +8,7 @@ only when there is no problem at all, replacing the year's previous file of that
 from __future__ import annotations
 
 import io
+from datetime import date
 from functools import lru_cache
 
 import polars as pl
@@ -96,6 +97,11 @@ def workforce_frames(organisation: Organisation, year: int) -> dict[str, pl.Data
 def _decoded(pk: int, imported: str) -> pl.DataFrame:
     data = WorkforceFile.objects.values_list("frame", flat=True).get(pk=pk)
     return pl.read_parquet(io.BytesIO(bytes(data)))
+
+
+def reporting_year(day: date) -> int:
+    """The reporting year a day falls in: 1 April 2025 to 31 March 2026 is 2026."""
+    return day.year + 1 if day.month >= 4 else day.year
 
 
 def year_label(year: int) -> str:
