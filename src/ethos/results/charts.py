@@ -63,3 +63,67 @@ def _chart(points: tuple[Point, ...], description: str, percent: bool) -> alt.La
     )
     height = max(120, 22 * len(measures) * len(series))
     return (bars + dots).properties(width=420, height=height, description=description)
+
+
+@dataclass(frozen=True, slots=True)
+class XY:
+    """One point of a scatter: a unit's published culture score and its outcome."""
+
+    label: str
+    x: float
+    y: float
+
+
+def scatter_chart(points: Sequence[XY], x_title: str, y_title: str, description: str) -> str:
+    """Units as dots, culture score across and outcome up, with a least-squares line, as SVG."""
+    if len(points) < 2:
+        return ""
+    return _scatter_svg(tuple(points), x_title, y_title, description)
+
+
+@lru_cache(maxsize=64)
+def _scatter_svg(points: tuple[XY, ...], x_title: str, y_title: str, description: str) -> str:
+    base = alt.Chart(alt.Data(values=[asdict(p) for p in points])).encode(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+    )
+    dots = base.mark_circle(size=45, opacity=0.8, color=COLOURS[0])
+    line = base.transform_regression("x", "y").mark_line(color=COLOURS[2], strokeWidth=2)
+    chart = (dots + line).properties(width=420, height=300, description=description)
+    return vl_convert.vegalite_to_svg(chart.to_json())
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One year of a projection series (``series`` such as "Posts needed")."""
+
+    year: int
+    series: str
+    value: float
+
+
+def line_chart(steps: Sequence[Step], y_title: str, description: str) -> str:
+    """One line per series over the years, as SVG."""
+    if not steps:
+        return ""
+    return _line_svg(tuple(steps), y_title, description)
+
+
+@lru_cache(maxsize=64)
+def _line_svg(steps: tuple[Step, ...], y_title: str, description: str) -> str:
+    series = list(dict.fromkeys(s.series for s in steps))
+    colour = alt.Color(
+        "series:N", sort=series, scale=alt.Scale(range=COLOURS), legend=alt.Legend(orient="bottom")
+    )
+    chart = (
+        alt.Chart(alt.Data(values=[asdict(s) for s in steps]))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("year:O", title="Year"),
+            y=alt.Y("value:Q", title=y_title),
+            color=colour,
+            strokeDash=alt.StrokeDash("series:N", sort=series, legend=None),
+        )
+        .properties(width=420, height=260, description=description)
+    )
+    return vl_convert.vegalite_to_svg(chart.to_json())

@@ -6,4 +6,5 @@ app_name = "workforce"
 urlpatterns = [
     path("", views.index, name="index"),
     path("import/", views.import_file, name="import"),
+    path("outcomes/", views.outcomes, name="outcomes"),
 ]

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from ethos.organisations import access
 from ethos.organisations.tables import ImportReport
-from ethos.workforce import services
+from ethos.results import charts
+from ethos.workforce import dashboard, services
 from ethos.workforce.files import SPECS
 from ethos.workforce.schema import KINDS
 
@@ -109,3 +110,58 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
         "problem_count": len(report.problems),
         "more_problems": len(report.problems) - len(shown),
     }
+
+
+def _chosen_year(request: HttpRequest, organisation: Any) -> tuple[int | None, list[int]]:
+    years = services.workforce_years(organisation)
+    try:
+        wanted = int(request.GET.get("year", ""))
+    except ValueError:
+        wanted = None
+    return (wanted if wanted in years else (years[0] if years else None)), years
+
+
+def _year_items(years: list[int], chosen: int | None) -> list[dict[str, Any]]:
+    return [{"value": y, "text": services.year_label(y), "selected": y == chosen} for y in years]
+
+
+@access.requires(access.VIEW_WORKFORCE)
+def outcomes(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    year, years = _chosen_year(request, viewer.organisation)
+    board = None
+    if year is not None:
+        board = dashboard.dashboard(
+            viewer.organisation,
+            year,
+            request.GET.get("indicator", ""),
+            request.GET.get("measure", ""),
+        )
+    return render(
+        request,
+        "workforce/outcomes.jinja",
+        {
+            "title": _("Culture and outcomes"),
+            "board": board,
+            "years": _year_items(years, year),
+            "chart": _scatter(board),
+            "indicator_options": [(i.id, i.name) for i in board.indicators] if board else [],
+        },
+    )
+
+
+def _scatter(board: dashboard.Dashboard | None) -> dict[str, str]:
+    if board is None or board.indicator is None:
+        return {}
+    measure = dict(board.measures).get(board.measure, board.measure)
+    points = [
+        charts.XY(r.name, r.score, r.outcome)
+        for r in board.rows
+        if r.score is not None and r.outcome is not None
+    ]
+    description = _(
+        "Scatter plot of %(n)s units: %(measure)s across, %(indicator)s up, with a straight "
+        "line fitted through them. The table below lists the same figures."
+    ) % {"n": len(points), "measure": measure, "indicator": board.indicator.name}
+    svg = charts.scatter_chart(points, measure, board.indicator.name, description)
+    return {"svg": svg, "description": description}
