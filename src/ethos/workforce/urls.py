@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("import/", views.import_file, name="import"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("leadership/", views.leadership, name="leadership"),
 ]

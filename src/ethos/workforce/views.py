@@ -13,7 +13,9 @@ from django.views.decorators.http import require_http_methods
 from ethos.organisations import access
 from ethos.organisations.tables import ImportReport
 from ethos.results import charts
+from ethos.stats.leadership import Assumptions
 from ethos.workforce import dashboard, services
+from ethos.workforce import leadership as lead
 from ethos.workforce.files import SPECS
 from ethos.workforce.schema import KINDS
 
@@ -165,3 +167,86 @@ def _scatter(board: dashboard.Dashboard | None) -> dict[str, str]:
     ) % {"n": len(points), "measure": measure, "indicator": board.indicator.name}
     svg = charts.scatter_chart(points, measure, board.indicator.name, description)
     return {"svg": svg, "description": description}
+
+
+ASSUMPTION_FIELDS = (
+    ("leaver_rate", 100, "Leaders leaving each year for reasons other than retirement (%)"),
+    ("retirement_rate", 100, "Leaders retiring each year (%)"),
+    ("post_growth", 100, "Growth in leadership posts each year (%)"),
+    ("pipeline", 1, "Newly ready leaders each year (people)"),
+)
+
+
+@access.requires(access.VIEW_WORKFORCE)
+def leadership(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    year, years = _chosen_year(request, viewer.organisation)
+    context: dict[str, Any] = {
+        "title": _("Leadership workforce"),
+        "years": _year_items(years, year),
+    }
+    missing = lead.missing_files(viewer.organisation, year) if year else list(lead.NEEDED)
+    if missing:
+        context["missing"] = [kind_title(k) for k in missing]
+        return render(request, "workforce/leadership.jinja", context)
+    report = lead.leadership_report(viewer.organisation, year)
+    chosen, errors = _assumptions(request, report.observed)
+    if chosen is not None and chosen != report.observed:
+        report = lead.leadership_report(viewer.organisation, year, chosen)
+    context.update(
+        report=report,
+        cliff_names=[report.names.get(c, c) for c in report.cliffs],
+        errors=[{"text": t, "href": f"#{k}"} for k, t in errors.items()],
+        field_errors=errors,
+        assumption_fields=_assumption_fields(request, report.observed),
+        projection_chart=_projection_chart(report),
+    )
+    return render(request, "workforce/leadership.jinja", context)
+
+
+def _assumption_fields(request: HttpRequest, observed: Assumptions) -> list[tuple]:
+    """``(name, label, value shown)``: what was asked for, or the observed default."""
+    return [
+        (name, _(label), request.GET.get(name, _plain(getattr(observed, name) * scale)))
+        for name, scale, label in ASSUMPTION_FIELDS
+    ]
+
+
+def _plain(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _assumptions(request: HttpRequest, observed: Assumptions) -> tuple[Assumptions | None, dict]:
+    if not any(name in request.GET for name, _s, _l in ASSUMPTION_FIELDS):
+        return observed, {}
+    values, errors = {}, {}
+    for name, scale, _label in ASSUMPTION_FIELDS:
+        text = request.GET.get(name, "").strip().rstrip("%")
+        try:
+            values[name] = float(text) / scale
+        except ValueError:
+            errors[name] = _("Enter a number, such as 5 or 2.5.")
+    if errors:
+        return None, errors
+    try:
+        return Assumptions(**values), {}
+    except ValueError as exc:
+        return None, {"leaver_rate": str(exc)}
+
+
+def _projection_chart(report: lead.LeadershipReport) -> dict[str, str]:
+    p = report.projection
+    first = report.year
+    steps = [
+        charts.Step(first + int(t), series, float(value))
+        for series, values in ((_("Posts needed"), p.need), (_("Leaders available"), p.supply))
+        for t, value in zip(p.year, values, strict=True)
+    ]
+    description = _(
+        "Line chart of leadership posts needed and leaders available over the next %(n)s "
+        "years. The table below gives the same figures."
+    ) % {"n": len(p.year) - 1}
+    return {
+        "svg": charts.line_chart(steps, _("Leaders"), description),
+        "description": description,
+    }
