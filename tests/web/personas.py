@@ -12,7 +12,8 @@ see nothing of North Trust. Every password is ``PASSWORD``.
 
 ``closed`` is a closed culture survey whose responses went in through the real submission
 service, one per invitation; ``open`` is an open pulse survey with a kiosk code and an open
-link, and ``tokens`` holds unused invitation tokens for it, one per staff member.
+link, and ``tokens`` holds unused invitation tokens for it, one per staff member. North Trust
+also has 2026 workforce files (staff records and one leadership post); South Trust has none.
 """
 
 from __future__ import annotations
@@ -129,4 +130,25 @@ def build_cast() -> Cast:
     kiosk = surveys.create_kiosk_code(open_survey, units["W12"])
     link = surveys.create_open_link(open_survey)
     mail.outbox = getattr(mail, "outbox", [])
+    _workforce(trust)
     return Cast(trust, other, units, users, closed, open_survey, tokens, kiosk, link)
+
+
+WORKFORCE_YEAR = 2026
+
+
+def _workforce(trust: Organisation) -> None:
+    """North Trust's 2026 staff records and one leadership post: enough for tenancy checks."""
+    from ethos.workforce.services import import_workforce_file
+
+    header = "staff_id,unit_code,pay_band,clinical,ethnicity,disability,age_band,start_date"
+    rows = [
+        f"{code}-{n:03d},{code},Band 5,yes,White,No,31-35,2015-01-01"
+        for code, count in RESPONDENTS.items()
+        for n in range(count)
+    ]
+    staff = ("\n".join([header, *rows]) + "\n").encode()
+    posts = b"post_id,unit_code,level,holder,cover\nP1,W12,Team,W12-000,\n"
+    for kind, data in (("staff", staff), ("posts", posts)):
+        report = import_workforce_file(trust, WORKFORCE_YEAR, kind, f"{kind}.csv", data)
+        assert report.ok, report.problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from ethos.workforce import services
@@ -9,6 +10,12 @@ from ethos.workforce.models import WorkforceFile
 
 STAFF = "staff_id,unit_code,pay_band,clinical,staff_group,ethnicity,disability,age_band,"
 STAFF += "start_date,leaving_date,leaving_reason"
+
+
+@pytest.fixture(autouse=True)
+def _no_workforce_files(cast):
+    """These tests start from a trust with no workforce files (the cast brings some)."""
+    WorkforceFile.objects.all().delete()
 
 
 def csv_bytes(header: str, *rows: str) -> bytes:

@@ -54,3 +54,35 @@ def test_the_leadership_page_flags_the_retirement_cliff_and_projects(client, dem
     assert changed.status_code == 200
     bad = client.get(reverse("workforce:leadership"), {"leaver_rate": "lots"})
     assert "Enter a number" in bad.content.decode()
+
+
+def test_the_api_gives_the_same_published_figures(demo_trust):
+    from django.contrib.auth import get_user_model
+
+    from ethos.workforce.services import workforce_years
+    from tests.web.api_client import ApiClient
+
+    year = workforce_years(demo_trust)[0]
+    api = ApiClient(get_user_model().objects.get(username="wan"))
+    listing = api.get("/workforce/files").json()
+    assert {f["kind"] for f in listing} >= {"staff", "posts", "outcomes", "recruitment"}
+    report = api.get(f"/workforce/{year}/leadership").json()
+    assert len(report["cliffs"]) == 1
+    hidden = [c for row in report["retirement"]["cells"] for c in row if "hidden" in c]
+    assert all(set(c) == {"hidden", "reason"} for c in hidden)
+    changed = api.get(f"/workforce/{year}/leadership?leaver_rate=0.2").json()
+    assert changed["assumptions"]["leaver_rate"] == 0.2
+    assert api.get(f"/workforce/{year}/leadership?leaver_rate=2").status_code == 422
+    board = api.get(f"/workforce/{year}/outcomes").json()
+    assert board["correlation"]["n_units"] >= 10
+    assert api.get("/workforce/1999/outcomes").status_code == 404
+    board_file = b"member_id,voting,executive,ethnicity,disability\nB1,maybe,no,White,No\n"
+    bad = api.post(f"/workforce/import/{year}/board", {"file": _upload(board_file)})
+    assert bad.status_code == 400
+    assert bad.json()["problems"][0]["column"] == "voting"
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("board.csv", data, content_type="text/csv")

@@ -81,10 +81,12 @@ def _register() -> None:
     from ethos.organisations.api import router as organisations
     from ethos.results.api import router as results
     from ethos.surveys.api import router as surveys
+    from ethos.workforce.api import router as workforce
 
     api.add_router("/", organisations)
     api.add_router("/surveys", surveys)
     api.add_router("/results", results)
+    api.add_router("/", workforce)
 
 
 _register()

@@ -31,7 +31,8 @@ from typing import Any
 DEFAULT_DATA_DIR = Path("demo-data")
 DATABASE_FILE = "ethos.sqlite3"
 SECRET_FILE = "secret-key"
-BREAKDOWNS = ("ethnicity", "disability", "staff_group")  # each extra breakdown adds constraints to solve
+# Each extra breakdown adds constraints to solve; ethnicity and disability feed WRES and WDES.
+BREAKDOWNS = ("ethnicity", "disability", "staff_group")
 PULSE_RESPONSES = 24  # submitted through the real service, so an interim read is due
 
 FIRST = tuple(
