@@ -23,7 +23,14 @@ from ethos.stats.compare import (
 )
 from ethos.stats.cube import Cube
 from ethos.stats.disclosure.comments import PublishedComments, publish_comments
+from ethos.stats.disclosure.counts import CountShown, PublishedCounts, publish_counts
 from ethos.stats.disclosure.published import Cell, PublishedCube, Shown, Suppressed
+from ethos.stats.disclosure.rates import (
+    PublishedRateRatio,
+    PublishedShare,
+    publish_rate_ratio,
+    publish_share,
+)
 from ethos.stats.disclosure.rules import REASONS, SHOWN, protect
 from ethos.stats.intervals import t_intervals, wilson_intervals
 from ethos.stats.shrinkage import empirical_bayes_means
@@ -39,13 +46,20 @@ __all__ = [
     "REASONS",
     "Benchmark",
     "Cell",
+    "CountShown",
     "PublishedComments",
+    "PublishedCounts",
     "PublishedCube",
+    "PublishedRateRatio",
+    "PublishedShare",
     "Shown",
     "Suppressed",
     "check_min_group",
     "publish",
     "publish_comments",
+    "publish_counts",
+    "publish_rate_ratio",
+    "publish_share",
 ]
 
 
@@ -66,6 +80,7 @@ def publish(
     previous: Cube | None = None,
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
+    breakdowns_at: str = "units",
 ) -> PublishedCube:
     """Decide what may be shown, then compute values and intervals for shown cells only.
 
@@ -73,10 +88,11 @@ def publish(
     compared with the rest of the organisation; with ``previous`` (last wave's cube, published
     under the same rules) with the same cell then, where both are shown; with ``benchmarks``
     (per measure) with the benchmark. ``shrinkage`` adds empirical-Bayes estimates for unit
-    totals of mean measures, clearly labelled as such.
+    totals of mean measures, clearly labelled as such. ``breakdowns_at="organisation"`` shows
+    breakdowns for the organisation only (:func:`~ethos.stats.disclosure.rules.organisation_only`).
     """
     k = check_min_group(min_group)
-    reason = protect(cube, k)
+    reason = protect(cube, k, breakdowns_at)
     shown = np.flatnonzero(reason.ravel() == SHOWN)
     where = np.unravel_index(shown, reason.shape)
     summary = summarise(cube.n[where], cube.total[where], cube.sumsq[where])
@@ -91,7 +107,7 @@ def publish(
     value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
     comparisons = [against_organisation(cube, shown)]
     if previous is not None:
-        previous_shown = protect(previous, k) == SHOWN
+        previous_shown = protect(previous, k, breakdowns_at) == SHOWN
         comparisons.append(against_previous(cube, shown, previous, previous_shown))
     if benchmarks:
         comparisons.append(against_benchmark(cube, shown, benchmarks))

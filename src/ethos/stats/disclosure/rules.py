@@ -33,6 +33,8 @@ CATEGORY = 4
 UNIT_HIDDEN = 5
 UNION = 6
 CROSS = 7
+ORGANISATION_ONLY = 8
+BREAKDOWNS_AT = ("units", "organisation")
 
 REASONS = {
     NO_RESPONSES: "no responses",
@@ -45,21 +47,28 @@ REASONS = {
     UNION: "hidden so that a smaller group cannot be worked out from the breakdown of the "
     "unit above it",
     CROSS: "hidden because two breakdowns shown together would single out a smaller group",
+    ORGANISATION_ONLY: "breakdowns are shown for the whole organisation only (a setting of "
+    "this survey)",
 }
 _BIG = np.iinfo(np.int64).max
 
 
-def protect(cube: Cube, k: int) -> np.ndarray:
+def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
     """Return the reason code of every cell of ``cube`` (``SHOWN`` = publish).
 
-    Applies :func:`primary` once, then the hierarchy, opaque-unit and breakdown rules until
+    Applies :func:`primary` once (and :func:`organisation_only` when ``breakdowns_at`` is
+    ``"organisation"``), then the hierarchy, opaque-unit and breakdown rules until
     they hide nothing more, then the union and cross-tab rules, and repeats until a full round
     hides nothing more. Every round only adds hidden cells, so it ends. Remainders are
     computed once per round: a rule that acts on a remainder made stale by an earlier rule in
     the same round can only hide more, and the loops stop only after a round that started
     from fresh remainders changed nothing.
     """
+    if breakdowns_at not in BREAKDOWNS_AT:
+        raise ValueError(f"breakdowns_at must be one of {BREAKDOWNS_AT}, got {breakdowns_at!r}")
     reason = primary(cube.n, k)
+    if breakdowns_at == "organisation":
+        organisation_only(reason)
     while True:
         while True:  # the cheap rules first, to a fixed point
             remainders = _remainders(cube, reason > 0)
@@ -80,6 +89,18 @@ def primary(n: np.ndarray, k: int) -> np.ndarray:
     reason[(n > 0) & (n < k)] = PRIMARY
     reason[n == 0] = NO_RESPONSES
     return reason
+
+
+def organisation_only(reason: np.ndarray) -> None:
+    """Rule 0, a survey setting: breakdowns are shown for the organisation (the root) only.
+
+    Every unit below the root keeps its total but not its breakdowns. Then the root's
+    breakdown remainder (see :func:`cross_tabs`) is the whole organisation, so breakdowns by
+    two questions (ethnicity and disability, for WRES and WDES) can both be shown there where
+    unit-level breakdowns would have hidden them. It only ever hides more.
+    """
+    below = reason[1:, 1:, :]
+    below[below == SHOWN] = ORGANISATION_ONLY
 
 
 def hierarchy(
