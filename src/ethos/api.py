@@ -57,12 +57,14 @@ def analyse(
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
     reliability: bool = True,
+    breakdowns_at: str = "units",
 ) -> Result:
     """Score, aggregate and publish ``responses`` (a polars or pandas frame).
 
     ``units`` is a frame with ``code``, ``parent`` and optionally ``name`` columns (without
     it, units sit flat under one root). ``previous`` is last wave's responses frame.
     ``reliability=False`` skips the scales' reliability (alpha, omega), which takes time.
+    ``breakdowns_at="organisation"`` shows the ``by`` breakdowns for the organisation only.
     """
     loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     frame = _polars(responses)
@@ -96,6 +98,7 @@ def analyse(
             benchmarks=benchmarks,
             shrinkage=shrinkage,
             reliability=reliability,
+            breakdowns_at=breakdowns_at,
         )
     )
 

@@ -215,3 +215,48 @@ def test_the_attack_succeeds_when_complementary_suppression_is_switched_off(pare
     missing = np.zeros(len(people), dtype=bool)
     assert attack(parents, people, cats, 10, missing, protect=primary_only)
     assert attack(parents, people, cats, 10, missing) == []
+
+
+def test_organisation_only_breakdowns_hide_every_unit_breakdown_and_free_the_top():
+    """Two breakdowns shown for every unit hide each other at the top (the cross-tab rule);
+    shown for the organisation only, the top keeps both and nothing below shows any."""
+    import polars as pl
+
+    import ethos
+    from ethos.stats.disclosure.rules import ORGANISATION_ONLY, REASONS
+    from ethos.synth import synthesise
+
+    data = synthesise(staff=6000, units=240, seed=2026)
+    by = ["ethnicity", "disability"]
+
+    def cells(where: str) -> pl.DataFrame:
+        result = ethos.analyse(
+            data.responses, units=data.units, by=by, reliability=False, breakdowns_at=where
+        )
+        return result.cells().with_columns(pl.col(pl.Categorical).cast(pl.Utf8))
+
+    root = data.units.filter(pl.col("parent").is_null())["code"][0]
+    everywhere, top = cells("units"), cells("organisation")
+    at_root = (pl.col("unit") == root) & (pl.col("column") != "")
+    below = (pl.col("unit") != root) & (pl.col("column") != "")
+    assert everywhere.filter(at_root & ~pl.col("suppressed")).is_empty()
+    shown_top = top.filter(at_root & ~pl.col("suppressed"))
+    assert set(shown_top["column"]) == set(by)
+    hidden_below = top.filter(below)
+    assert hidden_below["suppressed"].all()
+    reason = REASONS[ORGANISATION_ONLY]
+    assert (hidden_below.filter(pl.col("n").is_null())["reason"] != "").all()
+    assert reason in set(hidden_below["reason"])
+    totals = pl.col("column") == ""
+    assert top.filter(totals)["suppressed"].to_list() == everywhere.filter(totals)[
+        "suppressed"
+    ].to_list()
+
+
+def test_breakdowns_at_must_be_known():
+    import pytest
+
+    from ethos.stats.disclosure.rules import protect
+
+    with pytest.raises(ValueError, match="breakdowns_at"):
+        protect(None, 10, "wards")  # type: ignore[arg-type]

@@ -107,6 +107,7 @@ def analyse(
     previous: Cube | None = None,
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
+    breakdowns_at: str = "units",
 ) -> Analysis:
     """Score, aggregate and publish validated responses (reliability is optional)."""
     step("Scoring")
@@ -115,7 +116,12 @@ def analyse(
     cube = build_cube(scores, unit_index, tree, breakdowns)
     step("Applying disclosure control")
     published = publish(
-        cube, min_group, previous=previous, benchmarks=benchmarks, shrinkage=shrinkage
+        cube,
+        min_group,
+        previous=previous,
+        benchmarks=benchmarks,
+        shrinkage=shrinkage,
+        breakdowns_at=breakdowns_at,
     )
     step("Checking reliability")
     rows = _reliability(frame, instrument, min_group) if reliability else ()

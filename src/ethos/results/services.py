@@ -95,6 +95,7 @@ def _snapshot(survey: Survey, kind: str, count: int) -> Snapshot:
         min_group=survey.min_group_size,
         previous=previous,
         reliability=False,
+        breakdowns_at=survey.breakdowns_at,
     )
     cells = result.cells()
     comments: list[dict[str, object]] = []

@@ -28,6 +28,7 @@ class SurveyOut(Schema):
     closes_on: dt.date
     min_group_size: int
     breakdowns: list[str]
+    breakdowns_at: str
     previous_id: uuid.UUID | None
 
 
@@ -39,6 +40,7 @@ class SurveyIn(Schema):
     units: list[str] = []
     min_group_size: int | None = None
     breakdowns: list[str] = []
+    breakdowns_at: str = "units"
     previous: uuid.UUID | None = None
 
 
@@ -96,6 +98,7 @@ def create_survey(request: HttpRequest, body: SurveyIn) -> Status:
             body.min_group_size,
             body.breakdowns,
             previous,
+            body.breakdowns_at,
         )
     except ValidationError as exc:
         return _invalid(exc)

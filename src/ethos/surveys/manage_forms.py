@@ -32,6 +32,7 @@ FIELD_IDS = {
     "closes_on": "closes_on-day",
     "min_group_size": "min_group_size",
     "breakdowns": "breakdowns",
+    "breakdowns_at": "breakdowns_at",
     "previous": "previous",
 }
 
@@ -91,6 +92,7 @@ def initial(organisation: Organisation) -> SurveyForm:
             "min_group_size": str(organisation.min_group_size),
             "units": [],
             "breakdowns": [],
+            "breakdowns_at": "units",
         }
     )
 
@@ -116,6 +118,7 @@ def read(request: HttpRequest, organisation: Organisation) -> SurveyForm:
     form.arguments["breakdowns"] = list(
         dict.fromkeys(form.values["breakdowns"] + [b for b in other if b])
     )
+    form.arguments["breakdowns_at"] = form.values.get("breakdowns_at") or "units"
     form.arguments["previous"] = _previous(form, organisation)
     return form
 

@@ -41,6 +41,12 @@ class Survey(models.Model):
     )
     population = models.ManyToManyField(Unit, related_name="surveys")
     breakdowns = models.JSONField(default=list, blank=True)
+    UNITS, ORGANISATION = "units", "organisation"
+    breakdowns_at = models.CharField(
+        max_length=12,
+        choices=[(UNITS, "Every unit"), (ORGANISATION, "The whole organisation only")],
+        default=UNITS,
+    )
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_waves"
     )

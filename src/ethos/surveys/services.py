@@ -41,10 +41,14 @@ def create_survey(
     min_group_size: int | None = None,
     breakdowns: Sequence[str] = (),
     previous: Survey | None = None,
+    breakdowns_at: str = Survey.UNITS,
 ) -> Survey:
     """Create a draft survey from a shipped instrument id or an instrument's YAML text.
 
     ``units`` is the population (each with its subtree); empty means the whole organisation.
+    ``breakdowns_at`` is ``"units"`` (breakdowns for every unit that can show them) or
+    ``"organisation"`` (for the organisation only, which lets two breakdowns such as
+    ethnicity and disability both be shown there, as WRES and WDES need).
     Raises :class:`ValidationError` with a message per field.
     """
     yaml_text = _instrument_text(instrument)
@@ -66,6 +70,8 @@ def create_survey(
         )
     if any(u.organisation_id != organisation.pk for u in units):
         problems["units"] = "Choose units of your own organisation."
+    if breakdowns_at not in (Survey.UNITS, Survey.ORGANISATION):
+        problems["breakdowns_at"] = "Choose every unit or the whole organisation only."
     if previous is not None and previous.organisation_id != organisation.pk:
         problems["previous"] = "The previous wave must be a survey of your own organisation."
     if problems:
@@ -80,6 +86,7 @@ def create_survey(
             closes_on=closes_on,
             min_group_size=size,
             breakdowns=list(breakdowns),
+            breakdowns_at=breakdowns_at,
             previous=previous,
         )
         roots = list(units) or list(

@@ -23,7 +23,7 @@ from ethos.instruments.model import ELEMENTS, Demographic, Instrument, Measure
 from ethos.synth.comments import COMMENT_RATE
 from ethos.synth.demographics import NOT_STATED_SHARE
 from ethos.synth.hierarchy import Units
-from ethos.synth.people import BLANK
+from ethos.synth.people import BLANK, PRIVATE
 
 UNIT_SD = 0.35
 UNIT_DRIFT_SD = 0.12  # part of the unit effect that is redrawn each wave
@@ -225,4 +225,5 @@ def model_settings() -> dict[str, float]:
         "comment_rate": COMMENT_RATE,
         "demographic_blank": BLANK,
         "prefer_not_to_say": NOT_STATED_SHARE,
+        "prefer_not_to_say_anything": PRIVATE,
     }

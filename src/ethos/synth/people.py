@@ -17,6 +17,7 @@ from ethos.synth import demographics
 from ethos.synth.names import GROUPS, KINDS, STAFF_MIX
 
 BLANK = 0.01
+PRIVATE = 0.02  # respondents who prefer not to say any demographic at all, as real ones do
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +71,9 @@ def answer_demographics(
         codes, probs = answer_probabilities(question)
         chosen = codes[draw(rng, group, probs)]
         out[question.id] = Answers(chosen, rng.random(group.size) < BLANK)
+    private = rng.random(group.size) < PRIVATE
+    for question in instrument.demographics:
+        withheld = sorted(demographics.not_stated_codes(question) & set(question.codes))
+        if withheld:
+            out[question.id].codes[private] = withheld[0]
     return out

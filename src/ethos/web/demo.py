@@ -31,8 +31,9 @@ from typing import Any
 DEFAULT_DATA_DIR = Path("demo-data")
 DATABASE_FILE = "ethos.sqlite3"
 SECRET_FILE = "secret-key"
-# Each extra breakdown adds constraints to solve; ethnicity and disability feed WRES and WDES.
-BREAKDOWNS = ("ethnicity", "disability", "staff_group")
+# Ethnicity and disability feed WRES and WDES, shown for the whole organisation only: with
+# both shown for every unit as well, the cross-tab rule would hide them at the top.
+BREAKDOWNS = ("ethnicity", "disability")
 PULSE_RESPONSES = 24  # submitted through the real service, so an interim read is due
 
 FIRST = tuple(
@@ -323,6 +324,7 @@ def _culture_surveys(organisation: Any, synthetic: Any, seed: int) -> dict[str, 
         year_ago - dt.timedelta(days=42),
         year_ago,
         breakdowns=BREAKDOWNS,
+        breakdowns_at="organisation",
     )
     current = surveys.create_survey(
         organisation,
@@ -331,6 +333,7 @@ def _culture_surveys(organisation: Any, synthetic: Any, seed: int) -> dict[str, 
         today - dt.timedelta(days=44),
         today - dt.timedelta(days=2),
         breakdowns=BREAKDOWNS,
+        breakdowns_at="organisation",
         previous=previous,
     )
     counts = {}

@@ -85,7 +85,7 @@ def survey_indicators(organisation: Organisation, year: int) -> SurveyIndicators
     cells = results.cells.with_columns(pl.col(pl.Categorical).cast(pl.Utf8))
     root = cells.filter(pl.col("column") == "")["unit"][0] if cells.height else ""
     cells = cells.filter(pl.col("unit") == root)
-    labels = {m.id: (m.label, m.method != "mean") for m in results.instrument.measures}
+    labels = {m.id: (m.label, m.method.startswith("percent")) for m in results.instrument.measures}
     wres = _indicators(cells, labels, "ethnicity", WRES_SURVEY, (schema.WHITE, schema.BME))
     groups = (schema.DISABLED, schema.NON_DISABLED)
     disability = _disability_cells(cells)
