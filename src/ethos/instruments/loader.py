@@ -28,34 +28,36 @@ from ethos.instruments.model import (
     Section,
 )
 
-SHIPPED = ("culture", "pulse")
+SHIPPED = ("culture", "pulse", "leadership")
+# Shipped and loadable by name, but not a survey: the 360 runs in 360 cycles, not as a survey.
+NAMED = (*SHIPPED, "leadership360")
 TOP = "id version title description scales items measures demographics free_text sections"
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def shipped_instruments() -> tuple[str, ...]:
-    """Names of the instruments that ship with Ethos."""
+    """Names of the shipped survey instruments (``leadership360`` is loadable but not one)."""
     return SHIPPED
 
 
 def shipped_text(name: str) -> str:
-    """The YAML text of a shipped instrument (``culture``, ``pulse``)."""
-    if name not in SHIPPED:
+    """The YAML text of a shipped instrument (``culture``, ``pulse``, ``leadership360`` ...)."""
+    if name not in NAMED:
         raise KeyError(name)
     path = resources.files("ethos.instruments").joinpath(f"data/{name}.yaml")
     return path.read_text(encoding="utf-8")
 
 
 def load_instrument(name_or_path: str | Path) -> Instrument:
-    """Load a shipped instrument by name (``culture``, ``pulse``) or any YAML file by path."""
-    if isinstance(name_or_path, str) and name_or_path in SHIPPED:
+    """Load a shipped instrument by name (``culture``, ``pulse`` ...) or any YAML file by path."""
+    if isinstance(name_or_path, str) and name_or_path in NAMED:
         return parse_instrument(shipped_text(name_or_path), source=f"{name_or_path}.yaml")
     path = Path(name_or_path)
     if not path.is_file():
         raise InputError(
             str(path),
             "no such instrument file." if not path.exists() else "this is not a file.",
-            f"give a path to a YAML file or one of the shipped names: {', '.join(SHIPPED)}.",
+            f"give a path to a YAML file or one of the shipped names: {', '.join(NAMED)}.",
         )
     try:
         text = path.read_text(encoding="utf-8")
