@@ -86,3 +86,29 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("board.csv", data, content_type="text/csv")
+
+
+@pytest.mark.parametrize("standard", ["wres", "wdes"])
+def test_the_standards_pages_and_returns(client, demo_trust, standard):
+    import csv
+    import io
+
+    assert client.login(username="wan", password=PASSWORD)
+    page = client.get(reverse("workforce:standard", args=[standard]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Indicator 1: staff in each pay band" in body and "Trend" in body
+    assert "From the staff survey" in body and "Culture survey" in body
+    export = client.get(reverse("workforce:standard_export", args=[standard, "csv"]))
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert {r["standard"] for r in rows} == {standard.upper()}
+    k = demo_trust.min_group_size
+    for row in rows:
+        if row["figure"] == "count" and row["value"]:
+            assert float(row["value"]) == 0 or float(row["value"]) >= k, row
+        if row["n"]:
+            assert int(row["n"]) >= k, row
+    xlsx = client.get(reverse("workforce:standard_export", args=[standard, "xlsx"]))
+    assert xlsx.status_code == 200
+    assert client.get(reverse("workforce:standard", args=["nope"])).status_code == 404

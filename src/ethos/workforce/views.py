@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods
 from ethos.organisations import access
 from ethos.organisations.tables import ImportReport
 from ethos.results import charts
+from ethos.results.exports import FORMATS, export_bytes
 from ethos.stats.leadership import Assumptions
-from ethos.workforce import dashboard, services
+from ethos.workforce import dashboard, services, standards
 from ethos.workforce import leadership as lead
 from ethos.workforce.files import SPECS
 from ethos.workforce.schema import KINDS
@@ -250,3 +251,42 @@ def _projection_chart(report: lead.LeadershipReport) -> dict[str, str]:
         "svg": charts.line_chart(steps, _("Leaders"), description),
         "description": description,
     }
+
+
+def _standard_year(request: HttpRequest, standard: str) -> tuple[Any, int | None, list[int]]:
+    if standard not in standards.STANDARDS:
+        raise Http404("No such standard.")
+    viewer = request.viewer  # type: ignore[attr-defined]
+    year, years = _chosen_year(request, viewer.organisation)
+    return viewer.organisation, year, years
+
+
+@access.requires(access.VIEW_WORKFORCE)
+def standard(request: HttpRequest, standard: str) -> HttpResponse:
+    """WRES or WDES for a reporting year, in the standard's own numbering, with the trend."""
+    organisation, year, years = _standard_year(request, standard)
+    context: dict[str, Any] = {
+        "title": standards.STANDARDS[standard][0],
+        "standard": standard,
+        "years": _year_items(years, year),
+        "report": None,
+    }
+    if year is not None:
+        context["report"] = standards.standard_report(organisation, year, standard)
+        context["trend"] = standards.trend(organisation, standard)
+        context["year_label"] = services.year_label
+        context["can_export"] = request.viewer.can(access.EXPORT_RESULTS)  # type: ignore[attr-defined]
+    return render(request, "workforce/standard.jinja", context)
+
+
+@access.requires(access.EXPORT_RESULTS)
+def standard_export(request: HttpRequest, standard: str, fmt: str) -> HttpResponse:
+    """The year's published figures in the shape of the national return (CSV or XLSX)."""
+    organisation, year, _years = _standard_year(request, standard)
+    if year is None or fmt not in ("csv", "xlsx"):
+        raise Http404("Nothing to export.")
+    frame = standards.return_frame(standards.standard_report(organisation, year, standard))
+    response = HttpResponse(export_bytes(frame, fmt), content_type=FORMATS[fmt])
+    name = f"{standard}-{year}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
