@@ -105,8 +105,8 @@ def leadership_report(
         retirement=_over_directorates(risk.by_age, directorates, k),
         retirement_share=_shares(risk.by_age, k),
         cliffs=risk.flagged,
-        leaders=_over_directorates(diversity.leaders, directorates, k),
-        workforce=_over_directorates(diversity.workforce, directorates, k),
+        leaders=_over_directorates(diversity.leaders, directorates, k, (schema.BME,)),
+        workforce=_over_directorates(diversity.workforce, directorates, k, (schema.BME,)),
         likelihood=_likelihoods(diversity, k),
         turnover=_turnover(lead.turnover(staff, units, year).groups, (root, *directorates), k),
         coverage=_coverage(plans),
@@ -130,9 +130,12 @@ def _posts(summary: lead.PostSummary, rows: tuple[str, ...]) -> dict[str, dict[s
     return out
 
 
-def _over_directorates(table: lead.CountTable, rows: tuple[str, ...], k: int) -> PublishedCounts:
+def _over_directorates(
+    table: lead.CountTable, rows: tuple[str, ...], k: int, keep: tuple[str, ...] = ()
+) -> PublishedCounts:
+    """``table``'s directorate rows, protected; ``keep`` columns are complements of last resort."""
     counts = np.array([table.row(r) for r in rows]) if rows else np.zeros((0, len(table.columns)))
-    return publish_counts(counts.astype(int), k, rows, table.columns)
+    return publish_counts(counts.astype(int), k, rows, table.columns, keep=keep)
 
 
 def _shares(table: lead.CountTable, k: int) -> dict[str, Rate]:
