@@ -30,6 +30,8 @@ VIEW_COMMENTS = "view_comments"
 EXPORT_RESULTS = "export_results"
 MANAGE_WORKFORCE = "manage_workforce"  # import workforce, recruitment, case and outcome files
 VIEW_WORKFORCE = "view_workforce"  # WRES, WDES, leadership workforce, culture and outcomes
+MANAGE_LEADERSHIP = "manage_leadership"  # 360 cycles and reports, nomination campaigns
+VIEW_NOMINEES = "view_nominees"  # the names of widely nominated colleagues
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     MANAGE_ORGANISATION: frozenset({Role.ADMIN}),
@@ -39,6 +41,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     EXPORT_RESULTS: frozenset({Role.ADMIN, Role.ANALYST}),
     MANAGE_WORKFORCE: frozenset({Role.ADMIN, Role.ANALYST}),
     VIEW_WORKFORCE: frozenset({Role.ADMIN, Role.ANALYST, Role.BOARD}),
+    MANAGE_LEADERSHIP: frozenset({Role.ADMIN, Role.ANALYST}),
+    VIEW_NOMINEES: frozenset({Role.ADMIN}),
 }
 
 

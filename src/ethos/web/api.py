@@ -78,6 +78,8 @@ def forbidden(request: HttpRequest, exc: Exception) -> Any:
 
 
 def _register() -> None:
+    from ethos.feedback.api import router as feedback
+    from ethos.nominations.api import router as nominations
     from ethos.organisations.api import router as organisations
     from ethos.results.api import router as results
     from ethos.surveys.api import router as surveys
@@ -87,6 +89,8 @@ def _register() -> None:
     api.add_router("/surveys", surveys)
     api.add_router("/results", results)
     api.add_router("/", workforce)
+    api.add_router("/feedback", feedback)
+    api.add_router("/nominations", nominations)
 
 
 _register()

@@ -45,6 +45,7 @@ def _items(viewer: access.Viewer, path: str) -> list[dict[str, Any]]:
         (reverse("home"), _("Results"), access.VIEW_RESULTS),
         (reverse("surveys:index"), _("Manage surveys"), access.MANAGE_SURVEYS),
         (reverse("workforce:index"), _("Workforce"), access.VIEW_WORKFORCE),
+        (reverse("feedback:index"), _("Leadership"), access.MANAGE_LEADERSHIP),
         (reverse("organisations:units"), _("Organisation"), access.MANAGE_ORGANISATION),
     ]
     return [

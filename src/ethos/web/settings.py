@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "ethos.surveys",
     "ethos.results",
     "ethos.workforce",
+    "ethos.feedback",
+    "ethos.nominations",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("surveys/", include("ethos.surveys.urls")),
     path("results/", include("ethos.results.urls")),
     path("workforce/", include("ethos.workforce.urls")),
+    path("feedback/", include("ethos.feedback.urls")),
+    path("nominations/", include("ethos.nominations.urls")),
     path("", include("ethos.surveys.urls_respond")),
     path("api/v1/", api.urls),
 ]
