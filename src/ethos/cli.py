@@ -29,6 +29,15 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _workforce() -> None:
+    from ethos.workforce.cli import app as workforce
+
+    app.add_typer(workforce, name="workforce")
+
+
+_workforce()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
@@ -119,6 +128,13 @@ def analyse(
     shrinkage: Annotated[
         bool, typer.Option(help="Add empirical-Bayes (shrunken) estimates for units.")
     ] = False,
+    breakdowns_at: Annotated[
+        str,
+        typer.Option(
+            help="Show --by breakdowns for every unit ('units') or for the organisation only "
+            "('organisation': lets ethnicity and disability both show, for WRES and WDES)."
+        ),
+    ] = "units",
 ) -> None:
     """Score RESPONSES and publish the disclosure-controlled results cube."""
     from ethos.analysis.export import FORMATS, write
@@ -133,7 +149,9 @@ def analyse(
     with _input_errors(), _progress(6) as step:
         _writable(out)
         loaded = load_instrument(instrument)
-        options = Options(previous=previous, benchmark=benchmark, shrinkage=shrinkage)
+        if breakdowns_at not in ("units", "organisation"):
+            raise typer.BadParameter("use units or organisation", param_hint="--breakdowns-at")
+        options = Options(previous, benchmark, shrinkage, breakdowns_at)
         result = analyse_files(responses, loaded, units, by or [], k, step, options)
         step(f"Writing {fmt}")
         write(result, fmt, out, sys.stdout)

@@ -28,11 +28,13 @@ Step = Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """Optional comparisons: last wave's responses, a benchmark file, shrinkage estimates."""
+    """Optional comparisons (last wave's responses, a benchmark file, shrinkage estimates) and
+    where breakdowns are shown (``"units"`` or ``"organisation"`` only)."""
 
     previous: Path | None = None
     benchmark: Path | None = None
     shrinkage: bool = False
+    breakdowns_at: str = "units"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ def analyse_files(
         previous=previous,
         benchmarks=benchmarks,
         shrinkage=options.shrinkage,
+        breakdowns_at=options.breakdowns_at,
     )
 
 
