@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ethos.results import views
+from ethos.results import teams, views
 
 app_name = "results"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:survey_id>/units/<str:code>/", views.unit, name="unit"),
     path("<uuid:survey_id>/breakdowns/", views.breakdowns, name="breakdowns"),
     path("<uuid:survey_id>/comments/", views.comments, name="comments"),
+    path("<uuid:survey_id>/teams/", teams.teams, name="teams"),
 ]

@@ -219,6 +219,8 @@ def _tabs(viewer: access.Viewer, survey: Survey, path: str) -> list[dict[str, An
         pages.append(("breakdowns", "Breakdowns"))
     if viewer.can(access.VIEW_COMMENTS):
         pages.append(("comments", "Comments"))
+    if "real_team" in survey.instrument_yaml:
+        pages.append(("teams", "Team working"))
     tabs = []
     for name, text in pages:
         href = reverse(f"results:{name}", args=[survey.pk])

@@ -1,10 +1,11 @@
 """Synthetic 360-degree feedback on leaders, with a planted self-over-rater.
 
 Each subject (a leader) is rated on every item by themselves and by raters in four other
-groups: their manager (1 or 2), peers (2 to 8), direct reports (1 to 10) and others (0 to
-4). At least one group of 1 or 2 raters is always present, so that the minimum-rater rule
-has something to hide. Items belong to measures; each subject has a true level per measure
-(about 3.2 to 4.2 on the 1-5 scale), and a rater's answer is
+groups: their manager (one; the manager's rating is attributed), peers (2 to 8), direct
+reports (1 to 10) and others (0 to 4). At least one group of 1 or 2 raters is always
+present, so that the minimum-rater rule has something to hide. Items belong to measures;
+each subject has a true level per measure (about 3.2 to 4.2 on the 1-5 scale), and a
+rater's answer is
 
 ``clip(round(level + group bias + rater leniency + noise), 1, 5)``,
 
@@ -29,7 +30,7 @@ __all__ = ["RATER_GROUPS", "synthesise_360"]
 
 RATER_GROUPS: tuple[str, ...] = ("self", "manager", "peer", "direct_report", "other")
 GROUP_SIZES: dict[str, tuple[int, int]] = {  # inclusive ranges; self is always 1
-    "manager": (1, 2),
+    "manager": (1, 1),
     "peer": (2, 8),
     "direct_report": (1, 10),
     "other": (0, 4),

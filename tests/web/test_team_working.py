@@ -1,0 +1,26 @@
+"""The team-working page: real and pseudo-teams from published results, scoped like the rest."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+
+def test_the_team_working_page_classifies_the_shown_teams(signed_in, cast):
+    page = signed_in("ann").get(reverse("results:teams", args=[cast.closed.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Real teams among classified teams" in body
+    assert "Ward 12" in body and "Theatres" in body
+    assert body.count("Hidden") >= 1  # Ward 4 has 4 respondents: never shown
+    assert 'href="/results/' in body and "Team working" in body
+
+
+def test_a_manager_sees_only_her_teams(signed_in, cast):
+    body = signed_in("mo").get(reverse("results:teams", args=[cast.closed.pk])).content.decode()
+    assert "Ward 12" in body and "Theatres" not in body
+    assert "Real teams among your classified teams" in body
+
+
+def test_another_trust_gets_nothing(signed_in, cast):
+    response = signed_in("oscar").get(reverse("results:teams", args=[cast.closed.pk]))
+    assert response.status_code == 404
