@@ -169,3 +169,14 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("staff.csv", data, content_type="text/csv")
+
+
+def test_a_year_with_no_cases_is_a_header_alone(cast):
+    services.import_workforce_file(cast.trust, 2026, "staff", "staff.csv", good_staff())
+    header_only = b"case_id,staff_id,case_type,grounds,start_date\n"
+    report = services.import_workforce_file(cast.trust, 2026, "cases", "cases.csv", header_only)
+    assert report.ok and report.created == 0
+    assert services.workforce_frames(cast.trust, 2026)["cases"].height == 0
+    empty_board = b"member_id,voting,executive,ethnicity,disability\n"
+    report = services.import_workforce_file(cast.trust, 2026, "board", "board.csv", empty_board)
+    assert "header but no rows" in str(report.problems[0])

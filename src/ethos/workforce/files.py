@@ -103,6 +103,7 @@ KEYS = {
     "outcomes": ("unit_code", "month", "indicator"),
 }
 DTYPES = {"bool": pl.Boolean, "date": pl.Date, "float": pl.Float64}
+MAY_BE_EMPTY = ("successors", "recruitment", "cases", "training")  # a year can have none
 
 
 @dataclass
@@ -125,7 +126,7 @@ def parse(kind: str, filename: str, data: bytes, max_mb: int) -> tuple[pl.DataFr
     except FileProblem as exc:
         return pl.DataFrame(), [exc.problem]
     problems = header_problems(table.header, required, names)
-    if not problems and not table.rows:
+    if not problems and not table.rows and kind not in MAY_BE_EMPTY:
         problems.append(
             Problem(None, None, _("The file has a header but no rows."), _("Add the rows."))
         )
