@@ -20,13 +20,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ethos.organisations.models import Organisation, Unit
 from ethos.stats import leadership as lead
 from ethos.stats.disclosure import Suppressed, publish_counts
 from ethos.stats.disclosure.counts import PublishedCounts
 from ethos.stats.disclosure.rates import PublishedRateRatio, publish_rate_ratio, publish_share
 from ethos.workforce import schema
-from ethos.workforce.services import workforce_frames
 
 NEEDED = ("staff", "posts", "successors")
 
@@ -63,12 +61,16 @@ class LeadershipReport:
     posts_now: int
 
 
-def missing_files(organisation: Organisation, year: int) -> list[str]:
+def missing_files(organisation: Any, year: int) -> list[str]:
+    from ethos.workforce.services import workforce_frames
+
     frames = workforce_frames(organisation, year)
     return [kind for kind in NEEDED if kind not in frames]
 
 
-def units_frame(organisation: Organisation) -> pl.DataFrame:
+def units_frame(organisation: Any) -> pl.DataFrame:
+    from ethos.organisations.models import Unit
+
     rows = Unit.objects.filter(organisation=organisation).values_list(
         "code", "name", "parent__code"
     )
@@ -80,13 +82,25 @@ def units_frame(organisation: Organisation) -> pl.DataFrame:
 
 
 def leadership_report(
-    organisation: Organisation, year: int, assumptions: lead.Assumptions | None = None
+    organisation: Any, year: int, assumptions: lead.Assumptions | None = None
 ) -> LeadershipReport:
     """Every published figure of the leadership page. The files in :data:`NEEDED` must exist."""
+    from ethos.workforce.services import workforce_frames
+
     frames = workforce_frames(organisation, year)
-    staff, posts, successors = (frames[k] for k in NEEDED)
     units = units_frame(organisation)
-    k = organisation.min_group_size
+    return build_report(frames, units, year, organisation.min_group_size, assumptions)
+
+
+def build_report(
+    frames: dict[str, pl.DataFrame],
+    units: pl.DataFrame,
+    year: int,
+    k: int,
+    assumptions: lead.Assumptions | None = None,
+) -> LeadershipReport:
+    """The published leadership analysis from the year's frames (no database)."""
+    staff, posts, successors = (frames[kind] for kind in NEEDED)
     risk = lead.retirement_risk(staff, posts, units, year)
     diversity = lead.leader_diversity(staff, posts, units, year)
     directorates = risk.by_age.rows[1:]

@@ -18,6 +18,7 @@ from ethos.organisations.models import Organisation
 from ethos.results.services import current_results
 from ethos.surveys.models import Survey
 from ethos.workforce import schema
+from ethos.workforce.returns import SurveyFigure, SurveyIndicator
 
 WRES_SURVEY = (
     ("5", "harassment_public"),
@@ -36,26 +37,6 @@ WDES_SURVEY = (
     ("8", "adjustments"),
     ("9a", "engagement"),
 )
-
-
-@dataclass(frozen=True)
-class SurveyFigure:
-    """One published group figure, or why it is hidden (``value`` is then ``None``)."""
-
-    n: int | None
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class SurveyIndicator:
-    number: str
-    measure: str
-    label: str
-    percent: bool
-    groups: dict[str, SurveyFigure]
 
 
 @dataclass(frozen=True)
