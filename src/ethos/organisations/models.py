@@ -125,3 +125,37 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditEvent(models.Model):
+    """One staff action worth answering for later: done or refused, by whom, on what.
+
+    The audit log records what staff do (imports, opening and closing surveys, exports, and
+    every refused attempt to identify respondents). It never records anything a respondent
+    does. Events are appended, never changed.
+    """
+
+    DONE, REFUSED = "done", "refused"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=10, choices=[(DONE, "Done"), (REFUSED, "Refused")])
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are appended, never changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}: {self.outcome}"

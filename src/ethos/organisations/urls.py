@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.units, name="units"),
     path("import/units/", views.import_units, name="import_units"),
     path("import/roster/", views.import_roster, name="import_roster"),
+    path("audit/", views.audit, name="audit"),
 ]

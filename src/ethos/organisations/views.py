@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ethos.organisations import access, services
-from ethos.organisations.models import Organisation, StaffMember, Unit
+from ethos.organisations.models import AuditEvent, Organisation, StaffMember, Unit
 from ethos.organisations.roster import DEMOGRAPHIC_COLUMNS, ImportReport, Problem
 
 PROBLEMS_SHOWN = 200
@@ -98,3 +98,18 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
         "problem_count": len(report.problems),
         "more_problems": len(report.problems) - len(shown),
     }
+
+
+AUDIT_SHOWN = 500
+
+
+@access.requires(access.MANAGE_ORGANISATION)
+def audit(request: HttpRequest) -> HttpResponse:
+    """The latest audit events: staff actions, and every refused attempt to identify anyone."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    events = AuditEvent.objects.filter(organisation=viewer.organisation).select_related("actor")
+    return render(
+        request,
+        "organisations/audit.jinja",
+        {"title": _("Audit log"), "events": list(events[:AUDIT_SHOWN]), "shown": AUDIT_SHOWN},
+    )

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 
 from ethos.analysis.export import cell_records
 from ethos.organisations import access
+from ethos.organisations.audit import record
 from ethos.results.exports import FORMATS, export_bytes, scoped_cells
 from ethos.results.services import current_results
 from ethos.surveys.models import Survey
@@ -64,6 +65,7 @@ def export(
     if found is None:
         return HttpResponse(status=404, content=b'{"detail": "No results yet."}')
     response = HttpResponse(export_bytes(scoped_cells(found, who), format), FORMATS[format])
+    record(who.organisation, request.auth, "export results", survey.title, detail=format)
     name = f"ethos-results-{survey.pk}.{format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -122,7 +122,7 @@ def _action(name: str):  # one operation per state change, all alike
     def run(request: HttpRequest, survey_id: uuid.UUID) -> Status:
         survey = _survey(request, survey_id)
         try:
-            result = ACTIONS[name](survey)
+            result = ACTIONS[name](survey, actor=request.auth)
         except ValidationError as exc:
             return _invalid(exc)
         sent = result if isinstance(result, int) else None
@@ -137,6 +137,21 @@ def _action(name: str):  # one operation per state change, all alike
         "reminders": "Email fresh links to everyone who has not responded.",
     }[name]
     return run
+
+
+@router.post(
+    "/{survey_id}/identify",
+    response={409: ErrorOut},
+    **requires(access.MANAGE_SURVEYS),
+)
+def identify_survey(request: HttpRequest, survey_id: uuid.UUID) -> Status:
+    """Always refused, and written to the audit log: responses are anonymous for good."""
+    survey = _survey(request, survey_id)
+    try:
+        services.identify_survey(survey, actor=request.auth)
+    except services.AnonymityRefused as exc:
+        return Status(409, {"detail": exc.messages[0], "errors": {}})
+    return Status(409, {"detail": "Refused.", "errors": {}})  # not reached: always refused
 
 
 for _name in ACTIONS:

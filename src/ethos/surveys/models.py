@@ -41,6 +41,9 @@ class Survey(models.Model):
     )
     population = models.ManyToManyField(Unit, related_name="surveys")
     breakdowns = models.JSONField(default=list, blank=True)
+    # Every Ethos survey is anonymous, for good: there is no identified mode, and the database
+    # refuses to store a survey that is not (see ``identify_survey``, which refuses and audits).
+    anonymous = models.BooleanField(default=True, editable=False)
     UNITS, ORGANISATION = "units", "organisation"
     breakdowns_at = models.CharField(
         max_length=12,
@@ -62,6 +65,7 @@ class Survey(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_on__gte=models.F("opens_on")), name="closes_after_opens"
             ),
+            models.CheckConstraint(condition=models.Q(anonymous=True), name="anonymous_for_good"),
         ]
 
     def __str__(self) -> str:

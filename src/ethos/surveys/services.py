@@ -15,7 +15,8 @@ from django.utils import timezone
 from ethos.errors import InputError
 from ethos.instruments import shipped_instruments
 from ethos.instruments.loader import shipped_text
-from ethos.organisations.models import Organisation, StaffMember, Unit
+from ethos.organisations.audit import record
+from ethos.organisations.models import AuditEvent, Organisation, StaffMember, Unit
 from ethos.surveys.instrument import instrument_of
 from ethos.surveys.models import Invitation, KioskCode, Response, Survey
 from ethos.web.config import MIN_GROUP_FLOOR
@@ -114,16 +115,17 @@ def population_units(survey: Survey) -> list[Unit]:
     return chosen
 
 
-def open_survey(survey: Survey) -> Survey:
+def open_survey(survey: Survey, actor: object = None) -> Survey:
     if survey.status != Survey.DRAFT:
         raise ValidationError("Only a draft survey can be opened.")
     survey.status = Survey.OPEN
     survey.opens_on = min(survey.opens_on, today())
     survey.save(update_fields=["status", "opens_on"])
+    record(survey.organisation, actor, "open survey", survey.title)
     return survey
 
 
-def close_survey(survey: Survey) -> Survey:
+def close_survey(survey: Survey, actor: object = None) -> Survey:
     """Close a survey for good and publish its final results. A closed survey never reopens,
     so its published figures never change."""
     from ethos.results.services import publish_results
@@ -142,7 +144,28 @@ def close_survey(survey: Survey) -> Survey:
             # order; put invitations in the order of their (random) token hashes
             cursor.execute("CLUSTER surveys_invitation USING surveys_invitation_token_hash_key")
     publish_results(survey)
+    record(survey.organisation, actor, "close survey", survey.title)
     return survey
+
+
+class AnonymityRefused(ValidationError):
+    """An attempt to identify respondents or link responses to people: always refused."""
+
+
+def identify_survey(survey: Survey, actor: object = None) -> None:
+    """Refuse, and write to the audit log, any attempt to make a survey identified or to link
+    its responses to people. Ethos has no identified mode; once anyone has answered, the
+    answers are anonymous for good (the database also refuses a survey that is not
+    anonymous). Always raises :class:`AnonymityRefused`."""
+    if Response.objects.filter(survey=survey).exists():
+        reason = (
+            "This survey has responses. They are anonymous for good: Ethos keeps nothing that "
+            "links an answer to a person, and will not start."
+        )
+    else:
+        reason = "Ethos surveys are anonymous: there is no identified mode."
+    record(survey.organisation, actor, "identify survey", survey.title, AuditEvent.REFUSED, reason)
+    raise AnonymityRefused(reason)
 
 
 def accepting(survey: Survey) -> bool:
@@ -172,14 +195,15 @@ def issue_invitations(survey: Survey) -> list[tuple[StaffMember, str]]:
     return pairs
 
 
-def send_invitations(survey: Survey) -> int:
+def send_invitations(survey: Survey, actor: object = None) -> int:
     """Invite everyone not yet invited, by email in batches. Returns how many were sent."""
     pairs = issue_invitations(survey)
     _send(survey, pairs, reminder=False)
+    record(survey.organisation, actor, "send invitations", survey.title, detail=str(len(pairs)))
     return len(pairs)
 
 
-def send_reminders(survey: Survey) -> int:
+def send_reminders(survey: Survey, actor: object = None) -> int:
     """Remind everyone who has not responded, in batches, each with a fresh link.
 
     The old link stops working: Ethos cannot resend it because only its hash is kept.
@@ -197,6 +221,7 @@ def send_reminders(survey: Survey) -> int:
         pairs.append((invitation, token))
     Invitation.objects.bulk_update([i for i, _ in pairs], ["token_hash", "reminders"], 1000)
     _send(survey, [(i.staff, t) for i, t in pairs], reminder=True)
+    record(survey.organisation, actor, "send reminders", survey.title)  # no count: see below
     return len(pairs)
 
 

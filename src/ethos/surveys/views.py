@@ -119,7 +119,7 @@ def _act(request: HttpRequest, survey_id: uuid.UUID, action: Action) -> HttpResp
 @require_POST
 def open_survey(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse:
     def act(survey: Survey) -> str:
-        services.open_survey(survey)
+        services.open_survey(survey, actor=request.user)
         return _("The survey is open.")
 
     return _act(request, survey_id, act)
@@ -132,7 +132,7 @@ def close_survey(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
 
         def act(survey: Survey) -> str:
-            services.close_survey(survey)
+            services.close_survey(survey, actor=request.user)
             return _("The survey is closed and its final results are published.")
 
         return _act(request, survey_id, act)
@@ -147,7 +147,7 @@ def close_survey(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def send_invitations(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse:
     def act(survey: Survey) -> str:
-        sent = services.send_invitations(survey)
+        sent = services.send_invitations(survey, actor=request.user)
         if not sent:
             return _("Everyone in the survey's population has already been invited.")
         return ngettext("%(n)s invitation was sent.", "%(n)s invitations were sent.", sent) % {
@@ -161,7 +161,7 @@ def send_invitations(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse
 @require_POST
 def send_reminders(request: HttpRequest, survey_id: uuid.UUID) -> HttpResponse:
     def act(survey: Survey) -> str:
-        sent = services.send_reminders(survey)
+        sent = services.send_reminders(survey, actor=request.user)
         if not sent:
             return _("Everyone invited has responded: no reminders were needed.")
         return ngettext("%(n)s reminder was sent.", "%(n)s reminders were sent.", sent) % {

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ethos.organisations.audit import record
 from ethos.organisations.models import Organisation, Unit
 from ethos.organisations.tables import ImportReport, Problem
 from ethos.workforce import files
@@ -48,7 +49,9 @@ def import_workforce_file(
     problems = files.check_references(kind, frame, context) + files.dependants(kind, frame, context)
     if problems:
         return ImportReport(problems=problems)
-    return _save(organisation, year, kind, filename, frame.drop(files.ROW), user)
+    report = _save(organisation, year, kind, filename, frame.drop(files.ROW), user)
+    record(organisation, user, "import workforce file", f"{kind} {year}", detail=filename[:200])
+    return report
 
 
 def _context(organisation: Organisation, year: int, kind: str) -> files.Context:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ethos.organisations import access
+from ethos.organisations.audit import record
 from ethos.organisations.tables import ImportReport
 from ethos.results import charts
 from ethos.results.exports import FORMATS, export_bytes
@@ -287,6 +288,7 @@ def standard_export(request: HttpRequest, standard: str, fmt: str) -> HttpRespon
         raise Http404("Nothing to export.")
     frame = standards.return_frame(standards.standard_report(organisation, year, standard))
     response = HttpResponse(export_bytes(frame, fmt), content_type=FORMATS[fmt])
+    record(organisation, request.user, f"export {standard.upper()} return", str(year), detail=fmt)
     name = f"{standard}-{year}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
