@@ -14,6 +14,8 @@ see nothing of North Trust. Every password is ``PASSWORD``.
 service, one per invitation; ``open`` is an open pulse survey with a kiosk code and an open
 link, and ``tokens`` holds unused invitation tokens for it, one per staff member. North Trust
 also has 2026 workforce files (staff records and one leadership post); South Trust has none.
+``campaign`` is North Trust's closed peer-nomination campaign (threshold 3): four colleagues
+on Ward 12 named W12-005 for compassion, so only her name may be shown, to Ada.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Cast:
     tokens: dict[str, str] = field(default_factory=dict)  # staff id -> unused token (open)
     kiosk_code: str = ""
     open_link: str = ""
+    campaign: Any = None  # closed peer-nomination campaign
 
 
 def answers_for(index: int, survey: Survey, demographics: dict[str, int]) -> dict:
@@ -131,7 +134,8 @@ def build_cast() -> Cast:
     link = surveys.create_open_link(open_survey)
     mail.outbox = getattr(mail, "outbox", [])
     _workforce(trust)
-    return Cast(trust, other, units, users, closed, open_survey, tokens, kiosk, link)
+    campaign = _nominations(trust)
+    return Cast(trust, other, units, users, closed, open_survey, tokens, kiosk, link, campaign)
 
 
 WORKFORCE_YEAR = 2026
@@ -152,3 +156,24 @@ def _workforce(trust: Organisation) -> None:
     for kind, data in (("staff", staff), ("posts", posts)):
         report = import_workforce_file(trust, WORKFORCE_YEAR, kind, f"{kind}.csv", data)
         assert report.ok, report.problems
+
+
+def _nominations(trust: Organisation) -> Any:
+    """A closed peer-nomination campaign: W12-001..004 nominate W12-005 for compassion."""
+    from ethos.nominations import services as nominations
+
+    today = surveys.today()
+    campaign = nominations.create_campaign(
+        trust,
+        "Leaders we follow 2026",
+        today - dt.timedelta(days=7),
+        today + dt.timedelta(days=7),
+        threshold=3,
+        values=["compassion", "working_together"],
+    )
+    tokens = {m.staff_id: t for m, t in nominations.open_campaign(campaign, send=False)}
+    pick = nominations.Pick("compassion-1", "compassion", "W12-005", "Always kind to everyone.")
+    for n in range(1, 5):
+        nominations.nominate(tokens[f"W12-{n:03d}"], [pick])
+    nominations.close_campaign(campaign)
+    return campaign

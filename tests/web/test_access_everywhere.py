@@ -21,10 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ethos.organisations.access import CAPABILITIES
 from tests.web.api_client import ApiClient
+from tests.web.feedback360 import closed_cycle
 from tests.web.personas import PASSWORD, WORKFORCE_YEAR
 
 PERSONA_ROLES = {"ada": "admin", "ann": "analyst", "mo": "manager", "bo": "board"}
-NORTH_ONLY = ("North Trust", "Ward 12", "Culture survey 2026")
+NORTH_ONLY = ("North Trust", "Ward 12", "Culture survey 2026", "Leaders we follow 2026")
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,20 @@ PAGES = walk(get_resolver().url_patterns)
 def fill(route: str, cast) -> str:
     """A concrete URL for ``route``, pointing at North Trust's objects."""
     values = {"survey_id": str(cast.closed.pk), "code": "W12", "key": "x", "unit_id": "1"}
+    values["campaign_id"] = str(cast.campaign.pk)
+    if "cycle_id" in route or "subject_id" in route:
+        values.update(feedback_ids(cast))
 
     def value(match: re.Match) -> str:
         return values.get(match.group("name"), "1")
 
     return "/" + re.sub(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>", value, route)
+
+
+def feedback_ids(cast) -> dict[str, str]:
+    """A closed 360 cycle of North Trust and its leader, for routes that name them."""
+    cycle, subject = closed_cycle(cast)
+    return {"cycle_id": str(cycle.pk), "subject_id": str(subject.pk)}
 
 
 def fetch(client, url: str):
@@ -121,6 +131,10 @@ def test_every_api_operation_declares_its_capability(cast):
 def call(client: ApiClient, method: str, path: str, cast):
     url = path.replace("/api/v1", "").replace("{survey_id}", str(cast.closed.pk))
     url = url.replace("{year}", str(WORKFORCE_YEAR)).replace("{kind}", "staff")
+    url = url.replace("{campaign_id}", str(cast.campaign.pk))
+    if "{cycle_id}" in url or "{subject_id}" in url:
+        ids = feedback_ids(cast)
+        url = url.replace("{cycle_id}", ids["cycle_id"]).replace("{subject_id}", ids["subject_id"])
     return client.get(url) if method == "get" else client.post(url, {})
 
 
@@ -137,7 +151,10 @@ def test_api_operations_refuse_the_anonymous_the_wrong_role_and_another_trust(ca
                     path,
                 )
         other = call(clients["oscar"], method, path, cast)
-        if "{survey_id}" in path or ("{year}" in path and method == "get"):
+        names_object = any(
+            f"{{{name}}}" in path for name in ("survey_id", "campaign_id", "cycle_id", "subject_id")
+        )
+        if names_object or ("{year}" in path and method == "get"):
             assert other.status_code == 404, (method, path)
         else:
             assert not any(name in other.content.decode() for name in NORTH_ONLY), path
