@@ -193,6 +193,11 @@ def build_demo(
     say("Importing three years of workforce records, recruitment, cases and outcomes")
     workforce_files = _workforce(organisation, synthetic.units, seed)
     lap("workforce")
+    say("Running a closed peer nomination campaign")
+    from ethos.nominations.demo import build_nominations
+
+    build_nominations(organisation, seed)
+    lap("nominations")
     say("Opening a pulse survey")
     links = _pulse_survey(organisation, synthetic.responses, unit_map, seed)
     counts["pulse"] = PULSE_RESPONSES

@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_PIVOTS", "EXACT_LIMIT", "Brokerage", "brokerage", "nominee_c
 
 EXACT_LIMIT = 1_000
 """Largest network whose betweenness is computed exactly unless pivots are given."""
-DEFAULT_PIVOTS = 500
+DEFAULT_PIVOTS = 200
 """Pivots used above :data:`EXACT_LIMIT`: the standard error of the estimate shrinks as
 ``1 / sqrt(pivots)``, and the time grows in proportion to them."""
 PIVOT_SEED = 0
