@@ -112,3 +112,19 @@ def test_the_standards_pages_and_returns(client, demo_trust, standard):
     xlsx = client.get(reverse("workforce:standard_export", args=[standard, "xlsx"]))
     assert xlsx.status_code == 200
     assert client.get(reverse("workforce:standard", args=["nope"])).status_code == 404
+
+
+def test_the_demo_runs_a_360_and_a_nomination_campaign_with_their_planted_effects(demo_trust):
+    from ethos.feedback.models import Cycle
+    from ethos.feedback.reports import report_for
+    from ethos.nominations.models import CampaignResult
+
+    cycle = Cycle.objects.get(organisation=demo_trust)
+    assert cycle.status == Cycle.CLOSED
+    gaps = {}
+    for subject in cycle.subjects.select_related("staff"):
+        report = report_for(subject)
+        gaps[subject.staff.staff_id] = report.measure("compassionate_leadership").gap
+    planted = max(gaps, key=gaps.get)
+    assert gaps[planted] >= 2.5 and sorted(gaps.values())[-2] < 2.5
+    assert CampaignResult.objects.filter(campaign__organisation=demo_trust).exists()

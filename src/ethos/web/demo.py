@@ -198,6 +198,11 @@ def build_demo(
 
     build_nominations(organisation, seed)
     lap("nominations")
+    say("Running a closed leadership 360 cycle")
+    from ethos.feedback.demo import build_feedback
+
+    build_feedback(organisation, seed)
+    lap("360")
     say("Opening a pulse survey")
     links = _pulse_survey(organisation, synthetic.responses, unit_map, seed)
     counts["pulse"] = PULSE_RESPONSES
