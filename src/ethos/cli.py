@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -208,6 +208,13 @@ def synth(
         int, typer.Option(help="Last reporting year of the workforce files (2026 = 2025/26).")
     ] = 2026,
     years: Annotated[int, typer.Option(help="Reporting years of workforce files.")] = 3,
+    leadership: Annotated[
+        bool,
+        typer.Option(
+            help="Also write peer nominations and 360 ratings, and plant a pseudo-team in "
+            "responses.csv (implies --workforce)."
+        ),
+    ] = False,
 ) -> None:
     """Make a synthetic trust with planted effects (units, responses, previous wave, truth)."""
     from ethos.instruments.loader import load_instrument
@@ -228,9 +235,11 @@ def synth(
         loaded = load_instrument(instrument)
     result = synthesise(staff=staff, units=units, seed=seed, instrument=loaded)
     out.mkdir(parents=True, exist_ok=True)
+    if leadership:
+        result, planted = _pseudo_team(result, seed, loaded)
     for path in write(result, out, parquet=parquet):
         say(f"Wrote {path}")
-    if workforce:
+    if workforce or leadership:
         from ethos.synth.workforce import synthesise_workforce, write_workforce
 
         if not 1 <= years <= 10:
@@ -238,6 +247,40 @@ def synth(
         staff_data = synthesise_workforce(result.units, year, seed=seed, years=years)
         for path in write_workforce(staff_data, out):
             say(f"Wrote {path}")
+        if leadership:
+            for path in _write_leadership(staff_data, seed, planted, out):
+                say(f"Wrote {path}")
+
+
+def _pseudo_team(result: Any, seed: int, instrument: Any) -> tuple[Any, dict[str, Any]]:
+    """The responses with one leaf unit made a pseudo-team (low team tests and culture)."""
+    import dataclasses
+
+    from ethos.synth.leadership import plant_pseudo_team
+
+    responses, truth = plant_pseudo_team(result.responses, result.units, seed, instrument)
+    return dataclasses.replace(result, responses=responses), truth
+
+
+def _write_leadership(staff_data: Any, seed: int, pseudo: dict, out: Path) -> list[Path]:
+    """nominations.csv, ratings360.csv and truth-leadership.json (every planted effect)."""
+    import json
+
+    from ethos.instruments.loader import load_instrument
+    from ethos.synth.leadership import synthesise_360, synthesise_nominations
+
+    nominations, nominated = synthesise_nominations(
+        staff_data.frame("staff"), staff_data.posts, seed=seed
+    )
+    leaders = staff_data.posts.drop_nulls("holder")["holder"].head(6).to_list()
+    items = [i.id for i in load_instrument("leadership360").items]
+    ratings, rated = synthesise_360(leaders, seed, items, self_over_rater=leaders[0])
+    paths = [out / "nominations.csv", out / "ratings360.csv", out / "truth-leadership.json"]
+    nominations.write_csv(paths[0])
+    ratings.write_csv(paths[1])
+    truth = {"nominations": nominated, "ratings360": rated, "pseudo_team": pseudo}
+    paths[2].write_text(json.dumps(truth, indent=2, default=str) + "\n", encoding="utf-8")
+    return paths
 
 
 @app.command()

@@ -93,3 +93,23 @@ def test_outcomes_needs_a_known_indicator(files, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "not in the catalogue" in result.output
+
+
+def test_synth_leadership_writes_nominations_ratings_and_the_planted_truth(tmp_path):
+    import json
+
+    import polars as pl
+
+    result = RUNNER.invoke(
+        app, ["synth", "--staff", "1500", "--out", str(tmp_path), "--leadership"]
+    )
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "truth-leadership.json").read_text())
+    ratings = pl.read_csv(tmp_path / "ratings360.csv")
+    assert truth["ratings360"]["self_over_rater"]["subject"] in set(ratings["subject"])
+    responses = pl.read_csv(tmp_path / "responses.csv", infer_schema_length=0)
+    assert truth["pseudo_team"]["unit"] in set(responses["unit"])
+    staff = pl.read_csv(tmp_path / "staff-2026.csv", infer_schema_length=0)
+    assert staff.height > 0
+    nominations = pl.read_csv(tmp_path / "nominations.csv", infer_schema_length=0)
+    assert nominations.height > 0 and set(nominations.columns) >= {"nominator", "nominee"}
