@@ -24,3 +24,25 @@ def test_a_manager_sees_only_her_teams(signed_in, cast):
 def test_another_trust_gets_nothing(signed_in, cast):
     response = signed_in("oscar").get(reverse("results:teams", args=[cast.closed.pk]))
     assert response.status_code == 404
+
+
+def test_the_demo_pseudo_team_is_found_on_the_page(db, client):
+    from ethos.organisations import services as org
+    from ethos.organisations.models import Organisation, Role
+    from ethos.surveys.models import Survey
+    from ethos.synth import synthesise
+    from ethos.synth.leadership import plant_pseudo_team
+    from ethos.web.demo import build_demo
+    from tests.web.personas import PASSWORD
+
+    build_demo(staff=1500, units=60, seed=7)
+    synthetic = synthesise(staff=1500, units=60, seed=7, instrument="culture")
+    _, truth = plant_pseudo_team(synthetic.responses, synthetic.units, 7)
+    trust = Organisation.objects.get(slug="demo")
+    user = org.create_user("tan", PASSWORD)
+    org.grant_role(user, trust, Role.ANALYST)
+    client.login(username="tan", password=PASSWORD)
+    survey = Survey.objects.filter(organisation=trust, status="closed").order_by("-closes_on")[0]
+    body = client.get(reverse("results:teams", args=[survey.pk])).content.decode()
+    row = body.split(f">{truth['name']}</th>", 1)[1].split("</tr>", 1)[0]
+    assert "Pseudo-team" in row

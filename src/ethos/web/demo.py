@@ -181,6 +181,7 @@ def build_demo(
     lap("migrate")
     say(f"Synthesising a trust of {staff:,} staff in {units:,} units")
     synthetic = synthesise(staff=staff, units=units, seed=seed, instrument="culture")
+    synthetic = _with_pseudo_team(synthetic, seed)
     lap("synthesise")
     say("Creating the organisation, its units, roster and users")
     organisation, unit_map = _organisation(synthetic.units)
@@ -358,6 +359,16 @@ def _culture_surveys(organisation: Any, synthetic: Any, seed: int) -> dict[str, 
     surveys.close_survey(previous)  # previous first: the current one compares with it
     surveys.close_survey(current)
     return counts
+
+
+def _with_pseudo_team(synthetic: Any, seed: int) -> Any:
+    """This year's responses with one team made a pseudo-team, for the team-working page."""
+    import dataclasses
+
+    from ethos.synth.leadership import plant_pseudo_team
+
+    responses, _truth = plant_pseudo_team(synthetic.responses, synthetic.units, seed)
+    return dataclasses.replace(synthetic, responses=responses)
 
 
 def _workforce(organisation: Any, units: Any, seed: int) -> int:
