@@ -60,3 +60,9 @@ clean:
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/web_submissions.py
 	$(BIN)/python benchmarks/web_heatmap.py
+
+## bench-crash: 200 SIGKILLs of the server (and PostgreSQL) under load on each database, plus
+## a full disk and an fsync error at commit; prints what was acknowledged, lost and duplicated
+.PHONY: bench-crash
+bench-crash: $(STAMP)
+	$(BIN)/python benchmarks/crash_consistency.py

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -52,23 +53,33 @@ def run_benchmark(prefix: str, benchmark: Callable[[Path], None]) -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def fresh_ethos(prefix: str) -> Path:
-    """A new data folder and secret, Django set up with the benchmark settings, migrated."""
-    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
-    os.environ.update(
-        ETHOS_DATA_DIR=str(data_dir),
-        ETHOS_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{data_dir / 'ethos.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="web_bench_settings",
-        PYTHONPATH=os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p),
-    )
-    if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))
+def fresh_ethos(prefix: str, database_url: str | None = None) -> Path:
+    """A new data folder and secret, Django set up with the benchmark settings, migrated.
+
+    The database is a SQLite file in the new folder, or ``database_url`` (an empty database).
+    """
+    data_dir = ethos_environment(prefix, database_url)
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    return data_dir
+
+
+def ethos_environment(prefix: str, database_url: str | None = None) -> Path:
+    """The environment of :func:`fresh_ethos` (a new data folder and secret), without setting
+    Django up, so that a server process can start while this one migrates."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(
+        ETHOS_DATA_DIR=str(data_dir),
+        ETHOS_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url or f"sqlite:///{data_dir / 'ethos.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="web_bench_settings",
+        PYTHONPATH=os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p),
+    )
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
     return data_dir
 
 
@@ -108,14 +119,30 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with Ethos's WSGI app, as ``ethos serve`` configures it, in a subprocess."""
+    """gunicorn with Ethos's WSGI app, as ``ethos serve`` configures it, in a subprocess.
 
-    def __init__(self, workers: int = 2, worker_class: str = "sync", threads: int = 1):
-        self.port = free_port()
+    ``port`` defaults to a free one; ``env`` replaces the environment it inherits and
+    ``stderr`` (a file) takes its log.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        worker_class: str = "sync",
+        threads: int = 1,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        stderr: IO[bytes] | None = None,
+    ):
+        self.port = port or free_port()
         self.label = worker_class + (f" x{threads} threads" if worker_class == "gthread" else "")
         self.label = f"{workers} {self.label} workers"
         args = [sys.executable, __file__, "serve", str(self.port), str(workers)]
-        self.process = subprocess.Popen([*args, worker_class, str(threads)], env=os.environ)
+        self.process = subprocess.Popen(
+            [*args, worker_class, str(threads)],
+            env=os.environ if env is None else env,
+            stderr=stderr,
+        )
         self._wait_ready()
 
     def _wait_ready(self, seconds: float = 30.0) -> None:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -35,6 +36,11 @@ from ethos.surveys.respond.questions import (
 from ethos.surveys.responding import Ballot, Refused
 
 UNREADABLE = gettext_noop("Your answers could not be read. Please start the survey again.")
+NOT_STORED = gettext_noop(
+    "Your answers could not be stored just now, so they have not been submitted. They are "
+    "kept on this page: select Submit your answers to try again in a minute."
+)
+logger = logging.getLogger(__name__)
 
 
 # --- ways in ------------------------------------------------------------------------------
@@ -148,6 +154,11 @@ def _submit(request: HttpRequest, survey: Survey, ballot: Ballot) -> HttpRespons
         responding.submit_response(survey, ballot)  # returns only after the commit
     except Refused as exc:
         return check_page(request, survey, ballot, exc)
+    except responding.NotStored as exc:  # never "submitted": the same ballot can be sent again
+        logger.error("A response could not be stored: %s", exc)
+        page = check_page(request, survey, ballot, Refused(_(NOT_STORED)))
+        page.status_code = 503
+        return page
     return done_page(request, survey, ballot)
 
 

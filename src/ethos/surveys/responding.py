@@ -7,7 +7,10 @@ draft is encrypted with a key derived from a resume code that only the responden
 :func:`submit_response` is the one way a response is stored. It runs in one transaction:
 mark the invitation used (for a personal link) and insert the response with a fresh random
 key. A retry with the same submission key returns the first result and never stores twice;
-the respondent is told "submitted" only after the commit.
+the respondent is told "submitted" only after the commit. When the database fails instead (a
+full disk, an I/O error or failed fsync at commit, a lost connection) it raises
+:class:`NotStored` and discards the connection: nothing was acknowledged, the same ballot may
+be submitted again, and no later request reuses a connection whose last commit failed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import Error, IntegrityError, connection, transaction
 
 from ethos.surveys import services
 from ethos.surveys.instrument import allowed_answers
@@ -44,6 +47,11 @@ class Refused(Exception):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class NotStored(Exception):
+    """The database failed while storing a response; it was not acknowledged and may be
+    submitted again with the same ballot (the same submission key)."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,11 @@ def check_ballot(survey: Survey, ballot: Ballot) -> None:
 
 
 def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
-    """Store the response durably, once. Safe to call again with the same ballot."""
+    """Store the response durably, once. Safe to call again with the same ballot.
+
+    Raises :class:`Refused` for a ballot that cannot be stored, and :class:`NotStored` when
+    the database fails (the connection is then closed, unless a caller's transaction is open).
+    """
     if ballot.survey != str(survey.pk):
         raise Refused("Your answers could not be read. Please start the survey again.")
     try:
@@ -202,6 +214,15 @@ def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
     except ValueError:
         raise Refused("Your answers could not be read. Please start the survey again.") from None
     check_ballot(survey, ballot)
+    try:
+        return _store(survey, ballot, key)
+    except Error as exc:  # Django's base class of every database error
+        if not connection.in_atomic_block:  # a caller's transaction is the caller's to end
+            connection.close()  # after a failed commit (or fsync) its state is not trusted
+        raise NotStored(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+
+def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
     try:
         with transaction.atomic():
             _check_accepting(survey)
