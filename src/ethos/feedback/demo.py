@@ -29,13 +29,20 @@ LEADERS = 4
 NOT_SEEN = 9
 
 
-def build_feedback(organisation: Organisation, seed: int = 2026) -> tuple[Cycle, dict[str, Any]]:
-    """Create, run and close a cycle; return it and the truth (the self-over-rater's id)."""
+def build_feedback(
+    organisation: Organisation, seed: int = 2026
+) -> tuple[Cycle, dict[str, Any]] | None:
+    """Create, run and close a cycle; return it and the truth (the self-over-rater's id).
+
+    A trust too small to give two leaders their raters gets no cycle (``None``).
+    """
     rng = np.random.default_rng(seed)
     staff = list(
         StaffMember.objects.filter(organisation=organisation, active=True).select_related("unit")
     )
     cast = _cast(staff, rng)
+    if len(cast) < 2:
+        return None
     today = services.today()
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         mail.outbox = []
@@ -60,8 +67,11 @@ def _cast(staff: list[StaffMember], rng: np.random.Generator) -> list[tuple[Any,
     for s in staff:
         by_unit.setdefault(s.unit_id, []).append(s)
     big = [m for m in managers if len(by_unit[m.unit_id]) >= 8]
-    chosen = [big[i] for i in rng.choice(len(big), size=LEADERS + 1, replace=False)]
-    leaders, boss = chosen[:LEADERS], chosen[LEADERS]
+    count = min(LEADERS, len(big) - 1)
+    if count < 2 or len(staff) < 40:
+        return []
+    chosen = [big[i] for i in rng.choice(len(big), size=count + 1, replace=False)]
+    leaders, boss = chosen[:count], chosen[count]
     taken = {s.pk for s in chosen}
     cast = []
     for leader in leaders:

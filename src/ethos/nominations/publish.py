@@ -14,19 +14,15 @@ from the roster, and never anyone who has opted out since the campaign closed.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ethos.nominations.models import VALUE_NAMES, Campaign, CampaignResult, OptOut
 from ethos.organisations import access
 from ethos.organisations.models import StaffMember, Unit
-from ethos.stats.disclosure import Suppressed
 from ethos.stats.nominations import NominationAnalysis, Nominee
+from ethos.web.published_json import plain
 
 NOMINEE_FIELDS = (
     "staff_id",
@@ -43,23 +39,6 @@ NOMINEE_FIELDS = (
     "informal_leader",
     "why_not",
 )
-
-
-def plain(value: Any) -> Any:
-    """A published result as JSON-ready data; hidden figures carry only their reason."""
-    if isinstance(value, Suppressed):
-        return {"hidden": True, "reason": value.reason}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return plain(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _nominee(nominee: Nominee) -> dict[str, Any]:

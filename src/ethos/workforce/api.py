@@ -7,20 +7,17 @@ disclosure control before they reach this module, and :func:`plain` only changes
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from typing import Any
 
-import numpy as np
 from django.http import Http404, HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ethos.organisations import access
 from ethos.organisations.api import ImportOut, _report
-from ethos.stats.disclosure import Suppressed
 from ethos.stats.leadership import Assumptions
 from ethos.web.api import requires, viewer
+from ethos.web.published_json import plain
 from ethos.workforce import dashboard, leadership, services
 
 router = Router(tags=["workforce"])
@@ -31,27 +28,6 @@ class FileOut(Schema):
     kind: str
     rows: int
     imported: str
-
-
-def plain(value: Any) -> Any:
-    """A published result as JSON-ready data; hidden figures carry only their reason."""
-    if isinstance(value, Suppressed):
-        return {"hidden": True, "reason": value.reason}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return plain(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "pk") and hasattr(value, "title"):  # a survey
-        return {"id": str(value.pk), "title": value.title}
-    return value
 
 
 @router.get("/workforce/files", response=list[FileOut], **requires(access.VIEW_WORKFORCE))
