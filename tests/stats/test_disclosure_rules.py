@@ -248,9 +248,10 @@ def test_organisation_only_breakdowns_hide_every_unit_breakdown_and_free_the_top
     assert (hidden_below.filter(pl.col("n").is_null())["reason"] != "").all()
     assert reason in set(hidden_below["reason"])
     totals = pl.col("column") == ""
-    assert top.filter(totals)["suppressed"].to_list() == everywhere.filter(totals)[
-        "suppressed"
-    ].to_list()
+    assert (
+        top.filter(totals)["suppressed"].to_list()
+        == everywhere.filter(totals)["suppressed"].to_list()
+    )
 
 
 def test_breakdowns_at_must_be_known():

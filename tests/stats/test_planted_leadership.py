@@ -61,9 +61,7 @@ def test_the_pseudo_team_is_classified_so_and_scores_lower():
     assessment = assess_teams({c: published(c, "real_team") for c in leaves})
     status = {t.unit: t.status for t in assessment.teams}
     assert status[truth["unit"]] == PSEUDO
-    scores = {
-        c: {"support_compassion": _value(published(c, "support_compassion"))} for c in leaves
-    }
+    scores = {c: {"support_compassion": _value(published(c, "support_compassion"))} for c in leaves}
     by_type = culture_by_team_type(assessment, scores, ["support_compassion"])
     planted = dict(next(p.scores for p in by_type.profiles if p.unit == truth["unit"]))
     shown = [
