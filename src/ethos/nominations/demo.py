@@ -71,8 +71,10 @@ def build_nominations(
             batch_size=2000,
         )
         nominators = frame.get_column("nominator").unique().to_list()
-        NominatorInvite.objects.filter(campaign=campaign, staff__staff_id__in=nominators).update(
-            used=True
-        )
+        people = StaffMember.objects.filter(organisation=organisation, staff_id__in=nominators)
+        staff_pks = list(people.values_list("pk", flat=True))
+        for start in range(0, len(staff_pks), 1000):  # by key: PostgreSQL plans a joined
+            chunk = staff_pks[start : start + 1000]  # IN over thousands of ids very badly
+            NominatorInvite.objects.filter(campaign=campaign, staff_id__in=chunk).update(used=True)
     services.close_campaign(campaign)
     return campaign, truth
