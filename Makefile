@@ -66,3 +66,9 @@ bench-web: $(STAMP)
 .PHONY: bench-crash
 bench-crash: $(STAMP)
 	$(BIN)/python benchmarks/crash_consistency.py
+
+## bench-load: a 9am email blast of a 10,000-staff trust at 10x its peak, every respondent's
+## whole journey over HTTP against 2 gunicorn workers; errors, losses, p50/p95/p99 (~3 min)
+.PHONY: bench-load
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/load_blast.py
