@@ -4,14 +4,13 @@ are the services' (:mod:`ethos.feedback.services`), whose messages are mapped on
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from ethos.feedback import services
 from ethos.stats.feedback360 import MIN_RATERS_FLOOR
+from ethos.web.forms import StaffForm
 
 FIELD_IDS = {
     "title": "title",
@@ -24,26 +23,9 @@ FIELD_IDS = {
 }
 
 
-@dataclass
-class Form:
-    """What was typed (for redisplay), the clean arguments and a message per field."""
-
-    values: dict[str, Any]
-    arguments: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def summary(self) -> list[dict[str, str]]:
-        return [
-            {"text": message, "href": "#" + FIELD_IDS.get(name, name)}
-            for name, message in self.errors.items()
-        ]
-
-    def add(self, exc: ValidationError, default: str = "title") -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.errors.setdefault(name if name in FIELD_IDS else default, " ".join(errors))
-        else:
-            self.errors.setdefault(default, " ".join(exc.messages))
+class Form(StaffForm):
+    FIELD_IDS = FIELD_IDS
+    UNKNOWN_HREF = ""
 
 
 def initial_cycle() -> Form:

@@ -7,15 +7,14 @@ are checked by :mod:`ethos.nominations.services`, whose messages are mapped onto
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from ethos.nominations.models import DEFAULT_THRESHOLD, VALUE_NAMES, Campaign
 from ethos.nominations.services import MAX_PER_VALUE, Pick, today
+from ethos.web.forms import StaffForm
 
 FIELD_IDS = {
     "title": "title",
@@ -26,26 +25,8 @@ FIELD_IDS = {
 }
 
 
-@dataclass
-class CampaignForm:
-    """What was typed (``values``, for redisplay), the clean arguments, and field errors."""
-
-    values: dict[str, Any]
-    arguments: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def summary(self) -> list[dict[str, str]]:
-        return [
-            {"text": message, "href": "#" + FIELD_IDS.get(name, "title")}
-            for name, message in self.errors.items()
-        ]
-
-    def add(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.errors.setdefault(name if name in FIELD_IDS else "title", " ".join(errors))
-        else:
-            self.errors.setdefault("title", " ".join(exc.messages))
+class CampaignForm(StaffForm):
+    FIELD_IDS = FIELD_IDS
 
 
 def value_items() -> list[dict[str, str]]:

@@ -8,7 +8,6 @@ group size floor, the dates, the breakdowns) are checked by
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from ethos.instruments.loader import shipped_text
 from ethos.organisations.models import Organisation, Unit
 from ethos.surveys.instrument import instrument_of
 from ethos.surveys.models import Survey
+from ethos.web.forms import StaffForm
 
 UPLOAD = "upload"
 FIELD_IDS = {
@@ -37,29 +37,8 @@ FIELD_IDS = {
 }
 
 
-@dataclass
-class SurveyForm:
-    """What was typed (``values``, for redisplay), the clean arguments, and field errors."""
-
-    values: dict[str, Any]
-    arguments: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def summary(self) -> list[dict[str, str]]:
-        """The NHS error summary's list: each message linked to its field."""
-        return [
-            {"text": message, "href": "#" + FIELD_IDS.get(name, "title")}
-            for name, message in self.errors.items()
-        ]
-
-    def add(self, exc: ValidationError) -> None:
-        """Map a service's :class:`ValidationError` onto the form's fields."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                target = name if name in FIELD_IDS else "title"
-                self.errors.setdefault(target, " ".join(errors))
-        else:
-            self.errors.setdefault("title", " ".join(exc.messages))
+class SurveyForm(StaffForm):
+    FIELD_IDS = FIELD_IDS
 
 
 def choices(organisation: Organisation) -> dict[str, Any]:
