@@ -14,10 +14,7 @@ a log. An unknown token counts towards the guessing limit of :mod:`ethos.surveys
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -28,31 +25,10 @@ from ethos.nominations import forms, services
 from ethos.nominations.models import MAX_REASON, NominatorInvite
 from ethos.nominations.services import Invalid, Refused
 from ethos.surveys import throttle
-from ethos.surveys.respond.common import respondent
+from ethos.surveys.respond.common import respondent, throttled
 
 T = "nominations/public/"
 View = Callable[..., HttpResponse]
-
-
-def guarded(view: View) -> View:
-    """Refuse an address over the guessing limit before any token is checked."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        wait = throttle.retry_after(request)
-        if wait is None:
-            return view(request, *args, **kwargs)
-        minutes = math.ceil(wait / 60)
-        message = ngettext(
-            "Too many attempts. Wait %(count)s minute and try again.",
-            "Too many attempts. Wait %(count)s minutes and try again.",
-            minutes,
-        ) % {"count": minutes}
-        response = _message(request, _("Too many attempts"), message, status=429)
-        response["Retry-After"] = str(wait)
-        return response
-
-    return wrapped
 
 
 def _message(
@@ -62,6 +38,9 @@ def _message(
     if error:
         context["errors"] = [{"text": text}]
     return render(request, T + "message.jinja", context, status=status)
+
+
+guarded = throttled(lambda request, text: _message(request, _("Too many attempts"), text, 429))
 
 
 def _token_page(

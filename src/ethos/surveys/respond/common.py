@@ -57,26 +57,33 @@ def respondent(view: View) -> View:
     return access.public(csrf_exempt(wrapped))
 
 
-def guarded(view: View) -> View:
-    """Refuse an address over the guessing limit (see :mod:`ethos.surveys.throttle`) before
-    the view checks any credential. The view reports its failures with ``record_failure``."""
+def throttled(refuse: Callable[[HttpRequest, str], HttpResponse]) -> Callable[[View], View]:
+    """A decorator that refuses an address over the guessing limit (see
+    :mod:`ethos.surveys.throttle`) before the view checks any credential, with the page
+    ``refuse(request, message)`` (status 429). Views report failures with ``record_failure``."""
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        wait = throttle.retry_after(request)
-        if wait is None:
-            return view(request, *args, **kwargs)
-        minutes = math.ceil(wait / 60)
-        message = ngettext(
-            "Too many attempts. Wait %(count)s minute and try again.",
-            "Too many attempts. Wait %(count)s minutes and try again.",
-            minutes,
-        ) % {"count": minutes}
-        response = problem(request, Refused(message), status=429)
-        response["Retry-After"] = str(wait)
-        return response
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            wait = throttle.retry_after(request)
+            if wait is None:
+                return view(request, *args, **kwargs)
+            minutes = math.ceil(wait / 60)
+            message = ngettext(
+                "Too many attempts. Wait %(count)s minute and try again.",
+                "Too many attempts. Wait %(count)s minutes and try again.",
+                minutes,
+            ) % {"count": minutes}
+            response = refuse(request, message)
+            response["Retry-After"] = str(wait)
+            return response
 
-    return wrapped
+        return wrapped
+
+    return decorate
+
+
+guarded = throttled(lambda request, message: problem(request, Refused(message), status=429))
 
 
 def _unreadable(request: HttpRequest) -> bool:
