@@ -25,6 +25,7 @@ from ethos.analysis.pipeline import analyse as _analyse
 from ethos.instruments import Instrument, load_instrument
 from ethos.stats.compare import Benchmark
 from ethos.stats.cube import build_cube
+from ethos.stats.disclosure import shown_in
 from ethos.stats.scoring import score_respondents
 from ethos.stats.tree import UnitTree
 
@@ -58,6 +59,7 @@ def analyse(
     shrinkage: bool = False,
     reliability: bool = True,
     breakdowns_at: str = "units",
+    previous_published: pl.DataFrame | None = None,
 ) -> Result:
     """Score, aggregate and publish ``responses`` (a polars or pandas frame).
 
@@ -65,6 +67,9 @@ def analyse(
     it, units sit flat under one root). ``previous`` is last wave's responses frame.
     ``reliability=False`` skips the scales' reliability (alpha, omega), which takes time.
     ``breakdowns_at="organisation"`` shows the ``by`` breakdowns for the organisation only.
+    ``previous_published`` is last wave's published cells (the frame of ``Result.cells()``):
+    give it whenever last wave was published, so that the comparison is made only where it
+    showed a figure (it may have used another minimum or other breakdowns).
     """
     loaded = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     frame = _polars(responses)
@@ -86,6 +91,9 @@ def analyse(
         old = io.check_responses(source, old, loaded)
         old_breakdowns = [breakdown(source, old, loaded, column) for column in by]
         before = build_cube(score_respondents(old, loaded), old_units, tree, old_breakdowns)
+    mask = None
+    if before is not None and previous_published is not None:
+        mask = shown_in(_polars(previous_published), before)
     return Result(
         _analyse(
             frame,
@@ -99,6 +107,7 @@ def analyse(
             shrinkage=shrinkage,
             reliability=reliability,
             breakdowns_at=breakdowns_at,
+            previous_published=mask,
         )
     )
 

@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from ethos.stats.compare import Benchmark
 from ethos.stats.cube import build_cube
-from ethos.stats.disclosure import publish
+from ethos.stats.disclosure import publish, shown_in
 from ethos.stats.scoring import RespondentScores
 from ethos.stats.tree import UnitTree
 
@@ -96,3 +96,20 @@ def test_it_never_compares_a_hidden_cell():
     for comparison in published.comparisons:  # one entry per shown cell, none for hidden ones
         assert comparison.p.size == published.shown.size == (published.reason == 0).sum()
     assert published.shrunk is not None and published.shrunk.size == published.shown.size
+
+
+def test_it_compares_with_the_previous_wave_only_where_that_wave_showed_a_figure():
+    """Last wave was published under a larger minimum (or other breakdowns): a cell it hid
+    gets no comparison now, or now minus the difference would give its figure away."""
+    tree, _, _, cube = organisation(seed=1, shift=0.8)
+    _, _, _, cube0 = organisation(seed=2)
+    last_wave = publish(cube0, 50)  # unit A (40 people) was hidden then
+    a, b = tree.index()["A"], 0  # A hidden then (B too, as its complement); the trust shown
+    assert last_wave.reason[a, 0, 0] != 0 and last_wave.reason[b, 0, 0] == 0
+    mask = shown_in(last_wave.frame(), cube0)
+    assert mask[b].all() and not mask[a].any()
+    careless = dense(publish(cube, 10, previous=cube0), "previous wave")
+    careful = dense(publish(cube, 10, previous=cube0, previous_published=mask), "previous wave")
+    assert not np.isnan(careless.difference[a, 0, 0])  # what the attack used
+    assert np.isnan(careful.difference[a, 0, 0]) and np.isnan(careful.p[a, 0, 1])
+    assert careful.difference[b, 0, 0] == pytest.approx(careless.difference[b, 0, 0])

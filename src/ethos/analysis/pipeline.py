@@ -111,6 +111,7 @@ def analyse(
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
     breakdowns_at: str = "units",
+    previous_published: np.ndarray | None = None,
 ) -> Analysis:
     """Score, aggregate and publish validated responses (reliability is optional)."""
     step("Scoring")
@@ -125,6 +126,7 @@ def analyse(
         benchmarks=benchmarks,
         shrinkage=shrinkage,
         breakdowns_at=breakdowns_at,
+        previous_published=previous_published,
     )
     step("Checking reliability")
     rows = _reliability(frame, instrument, min_group) if reliability else ()

@@ -82,10 +82,14 @@ def _snapshot(survey: Survey, kind: str, count: int) -> Snapshot:
     instrument = instrument_of(survey.instrument_yaml)
     units = units_frame(survey)
     responses = responses_frame(survey, instrument)
-    previous = None
+    previous = published_before = None
     if survey.previous is not None and kind == Snapshot.FINAL:
+        # Compare only where last wave's own final results showed a figure: it may have been
+        # published under a larger minimum or other breakdowns (docs/reliability.md).
+        last = survey.previous.snapshots.filter(kind=Snapshot.FINAL).order_by("-created").first()
         before = responses_frame(survey.previous, instrument)
-        previous = before if before.height else None
+        if last is not None and before.height:
+            previous, published_before = before, _cells(last)
     breakdowns = survey.breakdowns if kind == Snapshot.FINAL else []
     result = ethos.analyse(
         responses,
@@ -96,6 +100,7 @@ def _snapshot(survey: Survey, kind: str, count: int) -> Snapshot:
         previous=previous,
         reliability=False,
         breakdowns_at=survey.breakdowns_at,
+        previous_published=published_before,
     )
     cells = result.cells()
     comments: list[dict[str, object]] = []

@@ -24,7 +24,7 @@ from ethos.stats.compare import (
 from ethos.stats.cube import Cube
 from ethos.stats.disclosure.comments import PublishedComments, publish_comments
 from ethos.stats.disclosure.counts import CountShown, PublishedCounts, publish_counts
-from ethos.stats.disclosure.published import Cell, PublishedCube, Shown, Suppressed
+from ethos.stats.disclosure.published import Cell, PublishedCube, Shown, Suppressed, shown_in
 from ethos.stats.disclosure.rates import (
     PublishedRateRatio,
     PublishedShare,
@@ -60,6 +60,7 @@ __all__ = [
     "publish_counts",
     "publish_rate_ratio",
     "publish_share",
+    "shown_in",
 ]
 
 
@@ -81,12 +82,17 @@ def publish(
     benchmarks: Mapping[str, Benchmark] | None = None,
     shrinkage: bool = False,
     breakdowns_at: str = "units",
+    previous_published: np.ndarray | None = None,
 ) -> PublishedCube:
     """Decide what may be shown, then compute values and intervals for shown cells only.
 
     Means (0-10) get a t interval; percentages (0-100) a Wilson interval. Every shown cell is
-    compared with the rest of the organisation; with ``previous`` (last wave's cube, published
-    under the same rules) with the same cell then, where both are shown; with ``benchmarks``
+    compared with the rest of the organisation; with ``previous`` (last wave's cube) with the
+    same cell then, where both are shown under today's rules and, if ``previous_published``
+    is given (a ``[unit, slot, measure]`` mask, see :func:`shown_in`), where last wave's own
+    publication showed it. Without that mask a comparison could give away a figure that last
+    wave hid under a larger minimum or other breakdowns (difference = now - then); with
+    ``benchmarks``
     (per measure) with the benchmark. ``shrinkage`` adds empirical-Bayes estimates for unit
     totals of mean measures, clearly labelled as such. ``breakdowns_at="organisation"`` shows
     breakdowns for the organisation only (:func:`~ethos.stats.disclosure.rules.organisation_only`).
@@ -108,6 +114,8 @@ def publish(
     comparisons = [against_organisation(cube, shown)]
     if previous is not None:
         previous_shown = protect(previous, k, breakdowns_at) == SHOWN
+        if previous_published is not None:
+            previous_shown &= previous_published
         comparisons.append(against_previous(cube, shown, previous, previous_shown))
     if benchmarks:
         comparisons.append(against_benchmark(cube, shown, benchmarks))

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from ethos.stats.compare import Comparison
-from ethos.stats.cube import Layout
+from ethos.stats.cube import Cube, Layout
 from ethos.stats.disclosure.rules import REASONS, SHOWN
 
 COMPARISON_KEYS = {
@@ -172,3 +172,23 @@ class PublishedCube:
         if self.shrunk is not None:
             columns["shrunk"] = spread(self.shrunk)
         return pl.DataFrame(columns).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def shown_in(cells: pl.DataFrame, cube: Cube) -> np.ndarray:
+    """A ``[unit, slot, measure]`` mask of ``cube``: True where ``cells`` (a published table's
+    frame: unit, column, category, measure, suppressed) showed that cell. Cells of units,
+    categories or measures that ``cube`` does not have are ignored; cells it has that
+    ``cells`` lacks are False."""
+    mask = np.zeros(cube.n.shape, dtype=bool)
+    units = {code: i for i, code in enumerate(cube.tree.codes)}
+    measures = {m: i for i, m in enumerate(cube.measures)}
+    layout = cube.layout
+    slots = {layout.label(s) or ("", ""): s for s in range(layout.width)}
+    shown = cells.filter(~pl.col("suppressed")).select(
+        pl.col("unit", "column", "category", "measure").cast(pl.Utf8)
+    )
+    for unit, column, category, measure in shown.iter_rows():
+        u, s, m = units.get(unit), slots.get((column or "", category or "")), measures.get(measure)
+        if u is not None and s is not None and m is not None:
+            mask[u, s, m] = True
+    return mask
