@@ -24,3 +24,20 @@ def _text(value: object) -> str:
 
 def tables_containing(needle: str) -> list[str]:
     return [table for table, text in table_text().items() if needle in text]
+
+
+def xids(table: str) -> set[str]:
+    """The id of the transaction that wrote each visible row (PostgreSQL's ``xmin``): any
+    SELECT can read it (a plain dump does not), and CLUSTER keeps it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT xmin::text FROM {connection.ops.quote_name(table)}")
+        return {row[0] for row in cursor}
+
+
+def sharing_a_transaction(model) -> dict[str, int]:
+    """Tables with rows written by the same transaction as some row of ``model``, and how
+    many such transactions each shares (PostgreSQL only)."""
+    table = model._meta.db_table
+    written = xids(table)
+    shared = {t: len(xids(t) & written) for t in connection.introspection.table_names()}
+    return {t: n for t, n in shared.items() if n and t != table}

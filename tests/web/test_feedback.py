@@ -20,6 +20,7 @@ from ethos.feedback.models import Cycle, Nomination, RaterInvite, Rating, Subjec
 from ethos.feedback.rating import Ballot
 from ethos.surveys.responding import Refused
 from tests.web.api_client import ApiClient
+from tests.web.dbscan import sharing_a_transaction
 from tests.web.feedback360 import (
     LEADER,
     MANAGER,
@@ -151,7 +152,7 @@ def test_a_cycle_runs_from_creation_to_reports_through_the_pages(client, signed_
         html = _rate_through_pages(Client(), link_for(email_of(staff_id), "rate"), answers)
         assert "Your feedback has been submitted" in html
     assert Rating.objects.filter(subject=subject).count() == 9
-    assert not RaterInvite.objects.filter(subject=subject, responded=False).exists()
+    assert not RaterInvite.objects.filter(subject=subject, unanswered__isnull=False).exists()
 
     # Closing publishes: the staff page, the PDF, and the leader's own link.
     ada = signed_in("ada")
@@ -373,7 +374,15 @@ def test_the_minimum_raters_cannot_be_set_below_three(cast):
 
 def test_a_rating_keeps_no_link_to_its_rater(cast):
     fields = {f.name for f in Rating._meta.get_fields()}
-    assert fields == {"id", "subject", "group", "submitted_on", "answers", "submission_key"}
+    assert fields == {
+        "id",
+        "subject",
+        "group",
+        "submitted_on",
+        "answers",
+        "submission_key",
+        "mixing",
+    }
     assert not any(f.related_model is Rating for f in RaterInvite._meta.get_fields())
     cycle, _subject, tokens = invite_raters(cast)
     rate(tokens["THE-000"], answers_for(cycle, 0))
@@ -587,3 +596,15 @@ def test_the_api_lists_cycles_and_a_closed_report(cast):
     assert len(data["report"]["strengths"]) == 3
     assert data["comments"]["hidden"] is None
     assert ApiClient(cast.users["mo"]).get("/feedback/cycles").status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="transaction ids: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_no_row_shares_a_transaction_with_a_rating(cast):
+    """Marking a rater's link used by updating it gave the invite and the rating one
+    ``xmin``, so a SELECT joined every rating to its rater. Nothing may share it."""
+    cycle, _subject, tokens = invite_raters(cast)
+    for n, token in enumerate(tokens.values()):
+        rate(token, answers_for(cycle, n))
+    assert Rating.objects.count() == len(tokens)
+    assert sharing_a_transaction(Rating) == {}

@@ -136,7 +136,7 @@ def test_reminders_go_only_to_non_responders_with_a_fresh_link(client, cast, spr
     assert "This link is not recognised" in stale.content.decode()
     respond(Client(), fresh, spring)
     assert Response.objects.filter(survey=spring).count() == 2
-    assert Invitation.objects.filter(survey=spring, responded=True).count() == 2
+    assert Invitation.objects.answered().filter(survey=spring).count() == 2
 
 
 # --- the emailed link in a real browser ---------------------------------------------------

@@ -91,7 +91,7 @@ def stored(survey) -> int:
 
 
 def responded(survey) -> int:
-    return Invitation.objects.filter(survey=survey, responded=True).count()
+    return Invitation.objects.answered().filter(survey=survey).count()
 
 
 # --- personal link ------------------------------------------------------------------------

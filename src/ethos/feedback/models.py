@@ -2,8 +2,11 @@
 
 The anonymity of a rating rests, as a survey response's does, on what is *not* here:
 
-- a :class:`RaterInvite` holds the rater (to email them), their group, a keyed hash of their
-  token and a ``responded`` flag, and no reference to any rating;
+- a :class:`RaterInvite` holds the rater (to email them), their group and a keyed hash of
+  their token, and no reference to any rating. Rating deletes the invite's
+  :class:`Unanswered` row and never writes to the invite: an update would leave a row version
+  stamped (on PostgreSQL) with the id of the transaction that stored the rating, so a
+  ``SELECT xmin`` would join each rating to its rater;
 - a :class:`Rating` holds the subject, the rater group, the answers and the day only: no
   reference to any invite, person, token, IP address or user agent. Its key is a random
   UUID, and on SQLite the table is created ``WITHOUT ROWID`` (migration 0002), so rows are
@@ -122,13 +125,13 @@ class Nomination(models.Model):
 
 
 class RaterInvite(models.Model):
-    """A rater's personal link: whom to email, their group, and whether it has been used."""
+    """A rater's personal link: whom to email and their group. It has been used when its
+    :class:`Unanswered` row is gone; rating never changes this row."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="invites")
     staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     group = models.CharField(max_length=20, choices=GROUP_CHOICES)
     token_hash = models.CharField(max_length=64, unique=True)
-    responded = models.BooleanField(default=False)
     sent_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -136,9 +139,22 @@ class RaterInvite(models.Model):
             models.UniqueConstraint(fields=["subject", "staff"], name="one_invite_each"),
         ]
 
+    @property
+    def responded(self) -> bool:
+        return not Unanswered.objects.filter(invite=self.pk).exists()
+
+
+class Unanswered(models.Model):
+    """A rater link not yet used; rating deletes it in the transaction that stores the rating."""
+
+    invite = models.OneToOneField(
+        RaterInvite, primary_key=True, on_delete=models.CASCADE, related_name="unanswered"
+    )
+
 
 class Rating(models.Model):
-    """One submitted rating of a subject: the rater group, the answers and the day. Append-only."""
+    """One submitted rating of a subject: the rater group, the answers and the day. Never
+    changed; on PostgreSQL the latest few are written again in key order at each rating."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="ratings")
@@ -146,3 +162,7 @@ class Rating(models.Model):
     submitted_on = models.DateField()
     answers = models.JSONField()
     submission_key = models.UUIDField(unique=True)
+    # PostgreSQL only: True while in the mixing pool that each submission rewrites, else NULL
+    # (ethos.web.heap). Nullable, so that SQLite adds the column without rebuilding the table,
+    # which would lose WITHOUT ROWID.
+    mixing = models.BooleanField(null=True, editable=False)

@@ -30,6 +30,7 @@ from ethos.feedback.models import (
     Nomination,
     RaterInvite,
     Subject,
+    Unanswered,
 )
 from ethos.organisations.models import StaffMember
 from ethos.surveys.responding import Refused
@@ -219,7 +220,8 @@ def approve_nominations(token: str, keep: Collection[int]) -> int:
         for invite, secret in pairs:
             invite.token_hash = keyed_hash(services.RATING, secret)
             invite.sent_on = services.today()
-        RaterInvite.objects.bulk_create([invite for invite, _ in pairs])
+        made = RaterInvite.objects.bulk_create([invite for invite, _ in pairs])
+        Unanswered.objects.bulk_create([Unanswered(invite=invite) for invite in made])
     emails.send([emails.rating_message(invite, secret) for invite, secret in pairs])
     return len(pairs)
 

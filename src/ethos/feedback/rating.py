@@ -19,9 +19,10 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 
 from ethos.feedback import services
-from ethos.feedback.models import Cycle, RaterInvite, Rating
+from ethos.feedback.models import Cycle, RaterInvite, Rating, Unanswered
 from ethos.surveys.instrument import Page, allowed_answers, instrument_of, pages_of
 from ethos.surveys.responding import MAX_TEXT, Refused
+from ethos.web import heap
 from ethos.web.tokens import keyed_hash
 
 SIGNING_SALT = "ethos.feedback.ballot"
@@ -171,10 +172,10 @@ def submit_rating(ballot: Ballot) -> Submitted:
             )
             if invite is None:
                 raise Refused(UNREADABLE)
-            _check_open(invite.subject.cycle)
-            _check_ballot(invite.subject.cycle, ballot)
-            unused = RaterInvite.objects.filter(pk=invite.pk, responded=False)
-            if unused.update(responded=True) != 1:
+            cycle = invite.subject.cycle
+            _check_open(cycle)
+            _check_ballot(cycle, ballot)
+            if Unanswered.objects.filter(invite=invite.pk).delete()[0] != 1:
                 raise Refused(USED)
             rating = Rating.objects.create(
                 subject=invite.subject,
@@ -183,6 +184,7 @@ def submit_rating(ballot: Ballot) -> Submitted:
                 answers=ballot.answers,
                 submission_key=key,
             )
+            heap.mix_in(Rating, "subject", invite.subject_id, rating.pk, cycle.min_raters)
     except (IntegrityError, Refused):
         # A retry of a rating stored before fails here (its key is taken, its link used,
         # or the cycle has since closed); the respondent is told it was stored.

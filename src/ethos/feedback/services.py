@@ -11,17 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from ethos.errors import InputError
 from ethos.feedback import emails
-from ethos.feedback.models import Cycle, Subject
+from ethos.feedback.models import Cycle, Rating, Subject
 from ethos.instruments.loader import NAMED, shipped_text
 from ethos.organisations.models import Organisation, StaffMember
 from ethos.stats.feedback360 import MIN_RATERS_FLOOR
 from ethos.surveys.instrument import instrument_of
+from ethos.web import heap
 from ethos.web.tokens import keyed_hash, new_token
 
 NOMINATION = "360-nomination"
@@ -170,11 +171,8 @@ def close_cycle(cycle: Cycle) -> int:
         Subject.objects.bulk_update(
             [s for s, _ in pairs], ["report_hash", "nomination_hash", "approval_hash"]
         )
-    if connection.vendor == "postgresql":  # store ratings in key order, not arrival order
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("CLUSTER feedback_rating USING feedback_rating_pkey")
-            cursor.execute("CLUSTER feedback_raterinvite USING feedback_raterinvite_token_hash_key")
+    for subject in subjects:  # PostgreSQL: ratings in key order with one transaction id
+        heap.settle_all(Rating, "subject", subject.pk)
     emails.send([emails.report_message(s, t) for s, t in pairs])
     return len(pairs)
 
@@ -195,6 +193,7 @@ class Progress:
 def progress(cycle: Cycle) -> list[Progress]:
     """Every subject of the cycle with their invite and response totals (one query)."""
     subjects = cycle.subjects.select_related("staff", "manager").annotate(
-        invited=Count("invites"), responded=Count("invites", filter=Q(invites__responded=True))
+        invited=Count("invites"),
+        responded=Count("invites", filter=Q(invites__unanswered__isnull=True)),
     )
     return [Progress(s, s.invited, s.responded) for s in subjects]  # type: ignore[attr-defined]

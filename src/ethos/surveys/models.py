@@ -2,9 +2,14 @@
 
 The anonymity of a response rests on what is *not* here:
 
-- an :class:`Invitation` holds a keyed hash of its token and a ``responded`` flag, and no
-  reference to any response; a :class:`Response` holds no reference to any invitation, person,
-  token, IP address or user agent;
+- an :class:`Invitation` holds a keyed hash of its token and no reference to any response; a
+  :class:`Response` holds no reference to any invitation, person, token, IP address or user
+  agent;
+- answering never writes to an invitation: it *deletes* the invitation's :class:`Unanswered`
+  row. An update would write a new row version (on PostgreSQL at the end of the heap, and
+  stamped with the id of the transaction that also stored the response), so the invitations
+  would record who answered in which order, and a ``SELECT xmin`` would join each response
+  to its invitee. A deleted row leaves nothing that a query or a dump can read;
 - a response's key is a random UUID and its date is the day only; on SQLite the table is
   created ``WITHOUT ROWID``, so rows are stored in key order, not submission order;
 - a :class:`Draft` (save and resume) is encrypted with a key derived from the resume code,
@@ -72,20 +77,43 @@ class Survey(models.Model):
         return self.title
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def answered(self) -> InvitationQuerySet:
+        return self.filter(unanswered__isnull=True)
+
+    def unanswered(self) -> InvitationQuerySet:
+        return self.filter(unanswered__isnull=False)
+
+
 class Invitation(models.Model):
-    """A personal invitation: who to email, a keyed hash of the token, and whether it is used."""
+    """A personal invitation: who to email and a keyed hash of the token. Whether it has been
+    used is whether its :class:`Unanswered` row is gone; answering never changes this row."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
-    responded = models.BooleanField(default=False)
     sent_on = models.DateField(null=True, blank=True)
     reminders = models.PositiveSmallIntegerField(default=0)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["survey", "staff"], name="one_invitation_each")
         ]
+
+    @property
+    def responded(self) -> bool:
+        return not Unanswered.objects.filter(invitation=self.pk).exists()
+
+
+class Unanswered(models.Model):
+    """An invitation not yet used. Using it deletes this row in the transaction that stores
+    the response (see the module docstring for why a delete and not an update)."""
+
+    invitation = models.OneToOneField(
+        Invitation, primary_key=True, on_delete=models.CASCADE, related_name="unanswered"
+    )
 
 
 class KioskCode(models.Model):
@@ -98,7 +126,8 @@ class KioskCode(models.Model):
 
 
 class Response(models.Model):
-    """One submitted response: answers, the unit, the day. Append-only."""
+    """One submitted response: answers, the unit, the day. Never changed; on PostgreSQL the
+    latest few are written again in key order at each submission (see ``ethos.web.heap``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
@@ -106,6 +135,10 @@ class Response(models.Model):
     submitted_on = models.DateField()
     answers = models.JSONField()
     submission_key = models.UUIDField(unique=True)
+    # PostgreSQL only: True while in the mixing pool that each submission rewrites, else NULL
+    # (ethos.web.heap). Nullable, so that SQLite adds the column without rebuilding the table,
+    # which would lose WITHOUT ROWID.
+    mixing = models.BooleanField(null=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["survey", "unit"])]

@@ -28,7 +28,8 @@ from django.db import Error, IntegrityError, connection, transaction
 
 from ethos.surveys import services
 from ethos.surveys.instrument import allowed_answers
-from ethos.surveys.models import Draft, Invitation, KioskCode, Response, Survey
+from ethos.surveys.models import Draft, Invitation, KioskCode, Response, Survey, Unanswered
+from ethos.web import heap
 from ethos.web.tokens import keyed_hash, new_code, normalise_code
 
 INVITE, OPEN, KIOSK_CHANNEL = "invite", "open", "kiosk"
@@ -234,6 +235,7 @@ def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
                 answers=ballot.answers,
                 submission_key=key,
             )
+            heap.mix_in(Response, "survey", survey.pk, response.id, survey.min_group_size)
     except (IntegrityError, Refused):
         # A retry of a ballot stored before fails here (its key is taken, its invitation
         # used, or the survey has since closed); the transaction is rolled back, and the
@@ -246,7 +248,8 @@ def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
 
 
 def _unit_for(survey: Survey, ballot: Ballot) -> int:
-    """The respondent's unit; for a personal link, marks the invitation used (same commit)."""
+    """The respondent's unit; for a personal link, marks the invitation used (same commit) by
+    deleting its ``Unanswered`` row, which leaves no row version behind (see the models)."""
     if ballot.channel == INVITE:
         token_hash = keyed_hash(services.INVITATION, ballot.credential)
         invitation = (
@@ -254,8 +257,8 @@ def _unit_for(survey: Survey, ballot: Ballot) -> int:
             .select_related("staff")
             .first()
         )
-        used = Invitation.objects.filter(pk=getattr(invitation, "pk", None), responded=False)
-        if invitation is None or used.update(responded=True) != 1:
+        unused = Unanswered.objects.filter(invitation=getattr(invitation, "pk", None))
+        if invitation is None or unused.delete()[0] != 1:
             raise Refused("This link has already been used to respond, or has been replaced.")
         return invitation.staff.unit_id
     if ballot.channel == KIOSK_CHANNEL:

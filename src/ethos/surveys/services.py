@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ethos.errors import InputError
@@ -18,7 +18,8 @@ from ethos.instruments.loader import shipped_text
 from ethos.organisations.audit import record
 from ethos.organisations.models import AuditEvent, Organisation, StaffMember, Unit
 from ethos.surveys.instrument import instrument_of
-from ethos.surveys.models import Invitation, KioskCode, Response, Survey
+from ethos.surveys.models import Invitation, KioskCode, Response, Survey, Unanswered
+from ethos.web import heap
 from ethos.web.config import MIN_GROUP_FLOOR
 from ethos.web.tokens import keyed_hash, new_code, new_token, normalise_code
 
@@ -136,13 +137,7 @@ def close_survey(survey: Survey, actor: object = None) -> Survey:
         survey.status = Survey.CLOSED
         survey.save(update_fields=["status"])
         survey.kiosk_codes.update(active=False)
-    if connection.vendor == "postgresql":  # store rows in key order, not arrival order
-        with connection.cursor() as cursor:  # (deferred foreign keys must be checked first)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("CLUSTER surveys_response USING surveys_response_pkey")
-            # marking an invitation used rewrote its row at the end of the heap, in answer
-            # order; put invitations in the order of their (random) token hashes
-            cursor.execute("CLUSTER surveys_invitation USING surveys_invitation_token_hash_key")
+    heap.settle_all(Response, "survey", survey.pk)  # PostgreSQL: see ethos.web.heap
     publish_results(survey)
     record(survey.organisation, actor, "close survey", survey.title)
     return survey
@@ -168,9 +163,10 @@ def identify_survey(survey: Survey, actor: object = None) -> None:
     raise AnonymityRefused(reason)
 
 
-def accepting(survey: Survey) -> bool:
-    """Whether the survey takes responses today."""
-    return survey.status == Survey.OPEN and survey.opens_on <= today() <= survey.closes_on
+def accepting(survey: Survey, on: dt.date | None = None) -> bool:
+    """Whether the survey takes responses today (or ``on`` that day)."""
+    day = today() if on is None else on
+    return survey.status == Survey.OPEN and survey.opens_on <= day <= survey.closes_on
 
 
 def issue_invitations(survey: Survey) -> list[tuple[StaffMember, str]]:
@@ -185,13 +181,15 @@ def issue_invitations(survey: Survey) -> list[tuple[StaffMember, str]]:
     invited = set(survey.invitations.values_list("staff_id", flat=True))
     staff = StaffMember.objects.filter(unit__in=units, active=True).exclude(pk__in=invited)
     pairs = [(member, new_token()) for member in staff.select_related("unit")]
-    Invitation.objects.bulk_create(
-        [
-            Invitation(survey=survey, staff=m, token_hash=keyed_hash(INVITATION, t))
-            for m, t in pairs
-        ],
-        batch_size=1000,
-    )
+    with transaction.atomic():
+        made = Invitation.objects.bulk_create(
+            [
+                Invitation(survey=survey, staff=m, token_hash=keyed_hash(INVITATION, t))
+                for m, t in pairs
+            ],
+            batch_size=1000,
+        )
+        Unanswered.objects.bulk_create([Unanswered(invitation=i) for i in made], batch_size=1000)
     return pairs
 
 
@@ -211,7 +209,7 @@ def send_reminders(survey: Survey, actor: object = None) -> int:
     if not accepting(survey):
         raise ValidationError("Reminders can only go out while the survey is open.")
     pending = list(
-        survey.invitations.filter(responded=False, staff__active=True).select_related("staff")
+        survey.invitations.unanswered().filter(staff__active=True).select_related("staff")
     )
     pairs = []
     for invitation in pending:

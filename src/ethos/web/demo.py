@@ -419,7 +419,7 @@ def _invite(survey: Any, responded_units: Iterable[str], seed: int) -> None:
     """Invite the whole population and mark as many invitations used in each unit as the unit
     has responses (in a real survey, each response marks its own invitation)."""
     from ethos.surveys import services as surveys
-    from ethos.surveys.models import Invitation
+    from ethos.surveys.models import Invitation, Unanswered
 
     pairs = surveys.issue_invitations(survey)
     by_unit: dict[str, list[int]] = {}
@@ -434,9 +434,9 @@ def _invite(survey: Any, responded_units: Iterable[str], seed: int) -> None:
         staff = by_unit.get(code, [])
         used.extend(rng.sample(staff, min(count, len(staff))))
     for start in range(0, len(used), 900):  # SQLite allows 999 parameters per query
-        Invitation.objects.filter(survey=survey, staff_id__in=used[start : start + 900]).update(
-            responded=True, sent_on=survey.opens_on
-        )
+        chunk = Invitation.objects.filter(survey=survey, staff_id__in=used[start : start + 900])
+        chunk.update(sent_on=survey.opens_on)
+        Unanswered.objects.filter(invitation__in=list(chunk.values_list("pk", flat=True))).delete()
 
 
 def load_responses(
