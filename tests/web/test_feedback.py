@@ -608,3 +608,22 @@ def test_no_row_shares_a_transaction_with_a_rating(cast):
         rate(token, answers_for(cycle, n))
     assert Rating.objects.count() == len(tokens)
     assert sharing_a_transaction(Rating) == {}
+
+
+def test_the_pdf_never_fetches_a_url_from_a_report():
+    """Every field is escaped (tests/web/test_injection_features.py); in case one ever is
+    not, WeasyPrint may fetch nothing over the network from a report (no SSRF)."""
+    import socket
+
+    from ethos.feedback.pdf import html_to_pdf
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(0.5)
+        port = server.getsockname()[1]
+        pdf = html_to_pdf(
+            f'<p>Report</p><img src="http://127.0.0.1:{port}/x.png">'
+            f'<link rel="stylesheet" href="http://127.0.0.1:{port}/x.css">'
+        )
+        with pytest.raises(TimeoutError):
+            server.accept()
+    assert pdf.startswith(b"%PDF")

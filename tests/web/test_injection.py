@@ -29,7 +29,6 @@ import yaml
 from django.core import mail
 from django.db import transaction
 from django.test import Client
-from markupsafe import escape
 
 from ethos.organisations import services as org
 from ethos.organisations.models import Role, StaffMember
@@ -37,6 +36,16 @@ from ethos.results.exports import export_bytes
 from ethos.surveys import responding
 from ethos.surveys import services as surveys
 from tests.web.api_client import ApiClient
+from tests.web.injection_common import (
+    Slots,
+    csv_field,
+    formula_cells,
+    hidden,
+    is_number,
+    roster_csv,
+    shown,
+    user,
+)
 from tests.web.personas import PASSWORD
 from tests.web.test_security_headers import inline_code
 from tests.web.xss_corpus import FORMULA_STARTS, FORMULAS, PAYLOADS, TEMPLATE_INJECTION
@@ -47,21 +56,6 @@ STAFFED = 3  # units with enough respondents for results and comments
 PER_UNIT = 10
 EMPTY_UNITS = 20
 DRAFTS = 14
-
-
-class Slots:
-    """Hands out the payloads in order, so that each lands in a field that a page shows."""
-
-    def __init__(self) -> None:
-        self.next = 0
-
-    def take(self, limit: int = 200, plain: bool = False) -> str:
-        for offset in range(len(PAYLOADS)):
-            payload = PAYLOADS[(self.next + offset) % len(PAYLOADS)]
-            if len(payload) <= limit and not (plain and payload != payload.strip()):
-                self.next += offset + 1
-                return payload
-        raise AssertionError(f"no payload of {limit} characters or fewer")
 
 
 @dataclass
@@ -116,15 +110,6 @@ def build_units(world: World, organisation, slots: Slots) -> list[str]:
     org.add_units(organisation, rows)
     world.units = {code: name for code, name, _ in rows}
     return [code for code, _, _ in rows[1 : STAFFED + 1]]
-
-
-def roster_csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    columns = ["staff_id", "name", "email", "unit_code", "staff_group", "pay_band", "line_manager"]
-    writer = csv.DictWriter(out, columns, restval="no")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def import_staff(world: World, organisation, staffed: list[str]) -> None:
@@ -197,12 +182,6 @@ def build(world: World) -> None:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def hidden(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found, f"no hidden field {name}"
-    return found.group(1).replace("&#34;", '"').replace("&amp;", "&")
-
-
 def render_respondent_pages(world: World, survey, token: str) -> None:
     """Every section of the questionnaire (personal link), and the open link's unit choice."""
     client = Client()
@@ -258,24 +237,12 @@ def render_import_errors(world: World) -> None:
         world.pages[f"import {kind} errors"] = response.content.decode()
 
 
-def csv_field(text: str) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([text])
-    return out.getvalue()
-
-
 def fetch_exports(world: World, survey) -> None:
-    api = ApiClient(_user("hann"))
+    api = ApiClient(user("hann"))
     for fmt in ("csv", "xlsx"):
         response = api.get(f"/results/{survey.pk}/export", data={"format": fmt})
         assert response.status_code == 200, (fmt, response.content[:200])
         world.exports[fmt] = response.content
-
-
-def _user(name: str):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username=name)
 
 
 @pytest.fixture(scope="module")
@@ -289,11 +256,6 @@ def world(django_db_setup, django_db_blocker):
 
 
 # --- the checks --------------------------------------------------------------------------------
-
-
-def shown(payload: str, html: str) -> bool:
-    """The payload is on the page as text: escaped exactly as Jinja escapes it."""
-    return str(escape(payload.strip())) in html
 
 
 def test_every_page_rendered(world):
@@ -371,18 +333,6 @@ def test_emails_are_plain_text_with_the_payloads_as_written(world):
         headers = message.message().as_bytes().split(b"\n\n", 1)[0]
         assert b"Bcc" not in headers and b"<script" not in headers.lower()
         assert "http://127.0.0.1:8000/take/#t=" in message.body
-
-
-def formula_cells(values: list[str]) -> list[str]:
-    return [v for v in values if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def test_csv_export_neutralises_formulas(world):
