@@ -16,10 +16,12 @@ least ``k``, each a random draw from the pool, and the pool itself as an unorder
 least ``k`` rows: never one submission on its own. Closing writes everything back in key
 order (:func:`settle_all`).
 
-The cost is rewriting up to ``2 * k - 1`` rows per submission (measured in
-``docs/reliability.md``). A per-scope advisory lock, taken inside the submission's
-transaction, makes concurrent submissions take turns at the pool; it leaves no trace in any
-table.
+The cost is rewriting up to ``2 * k - 1`` rows per submission, and a per-scope advisory
+lock, taken inside the submission's transaction (it leaves no trace in any table), makes
+concurrent submissions to one survey take turns at the pool, commit included: about 80
+instead of 170 submissions a second to one survey (``docs/reliability.md``, "Tokens and
+linkage"). The lock is needed: without it a submission waiting on the pool rows another one
+deleted would skip them and rewrite only its own row, alone with its transaction id.
 """
 
 from __future__ import annotations
