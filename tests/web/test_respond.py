@@ -417,3 +417,63 @@ def test_the_cached_confirmation_never_carries_a_signed_in_users_name(client, ca
         assert "Your answers have been submitted" in page
         seen.append("Sign out" in page)
     assert seen == [True, False, False]  # Ann's header never reaches a respondent
+
+
+def test_the_prepared_statements_read_and_store_what_the_orm_would(cast):
+    """The submit path's prepared survey read and response insert (``statements``) give the
+    same survey as ``Survey.objects.get`` and a row the ORM reads back as it was written; a
+    submission key already stored is refused like ``create`` refuses it."""
+    import uuid
+
+    from django.db import IntegrityError, transaction
+
+    from ethos.surveys import statements
+    from ethos.surveys.models import Survey
+
+    for survey in (cast.open, cast.closed):
+        fast, orm = statements.survey(survey.pk), Survey.objects.get(pk=survey.pk)
+        assert model_to_dict(fast) == model_to_dict(orm) and fast.pk == orm.pk
+        assert fast.created == orm.created and fast._state.db == orm._state.db
+        assert not fast._state.adding
+    assert statements.survey(uuid.uuid4()) is None
+
+    answers = {"q1": 3, "comment": "Fine."}
+    key, today = uuid.uuid4(), services.today()
+    unit = cast.units["W12"].pk
+    new = dict(survey_id=cast.open.pk, unit_id=unit, submitted_on=today, submission_key=key)
+    with transaction.atomic():
+        response_id = statements.insert_response(answers=answers, **new)
+    row = Response.objects.get(pk=response_id)
+    assert (row.survey_id, row.unit_id, row.submitted_on) == (cast.open.pk, unit, today)
+    assert row.answers == answers and row.submission_key == key
+    with pytest.raises(IntegrityError), transaction.atomic():
+        statements.insert_response(answers=answers, **new)
+    assert Response.objects.filter(submission_key=key).count() == 1
+
+
+def test_respondent_pages_get_exactly_djangos_never_cache_headers():
+    """``never_cache`` writes what ``add_never_cache_headers`` would, and merges like it when
+    a view set a cache header itself."""
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+    from django.utils.http import parse_http_date
+
+    from ethos.surveys.respond.common import never_cache
+
+    def same(ours: HttpResponse, django: HttpResponse) -> bool:
+        expires = [parse_http_date(r["Expires"]) for r in (ours, django)]
+        assert abs(expires[0] - expires[1]) <= 1  # the same now, give or take a second tick
+        return [(k, v) for k, v in ours.items() if k != "Expires"] == [
+            (k, v) for k, v in django.items() if k != "Expires"
+        ] and list(ours.headers) == list(django.headers)
+
+    ours, django = HttpResponse("x"), HttpResponse("x")
+    never_cache(ours)
+    add_never_cache_headers(django)
+    assert same(ours, django) and "no-store" in ours["Cache-Control"]
+    ours, django = HttpResponse("x"), HttpResponse("x")
+    for response in (ours, django):
+        response["Cache-Control"] = "max-age=60, public"
+    never_cache(ours)
+    add_never_cache_headers(django)
+    assert same(ours, django)

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ethos.surveys import responding, throttle
+from ethos.surveys import responding, statements, throttle
 from ethos.surveys.instrument import pages_of
 from ethos.surveys.models import Response, Survey
 from ethos.surveys.respond.common import error_context, guarded, problem, respondent, show
@@ -176,9 +176,12 @@ def _save(request: HttpRequest, survey: Survey, ballot: Ballot) -> HttpResponse:
 
 def _survey_of(ballot: Ballot) -> Survey:
     try:
-        return Survey.objects.get(pk=uuid.UUID(ballot.survey))
-    except (ValueError, Survey.DoesNotExist):
-        raise Refused(_(UNREADABLE)) from None
+        survey = statements.survey(uuid.UUID(ballot.survey))  # Survey.objects.get, prepared
+    except ValueError:
+        survey = None
+    if survey is None:
+        raise Refused(_(UNREADABLE))
+    return survey
 
 
 def _index(value: str | None, survey: Survey) -> int:

