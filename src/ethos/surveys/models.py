@@ -130,7 +130,10 @@ class Response(models.Model):
     latest few are written again in key order at each submission (see ``ethos.web.heap``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    # no index of its own: the (survey, unit) index below serves lookups by survey (migration 0007)
+    survey = models.ForeignKey(
+        Survey, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     submitted_on = models.DateField()
     answers = models.JSONField()
