@@ -246,3 +246,14 @@ def test_production_settings_pass_djangos_deployment_check(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_the_models_and_the_migrations_agree(db):
+    """A model change without its migration would reach a deployment only as a crash."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)  # exits 1 if not
+    assert "No changes detected" in out.getvalue()
