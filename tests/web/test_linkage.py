@@ -14,7 +14,6 @@ import random
 import re
 import uuid
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import pytest
 from django.core import mail
@@ -291,15 +290,18 @@ def test_no_row_shares_a_transaction_with_a_response(cast):
     assert sharing_a_transaction(Response) == {}, "after close"
 
 
-def heap_groups(survey) -> list[list[uuid.UUID]]:
-    """The survey's responses as a read finds them: runs of rows written by one transaction,
-    in storage order."""
+def heap_rows(survey) -> list[tuple[str, uuid.UUID]]:
+    """The survey's responses as a read finds them, in storage order: (xmin, id)."""
     key = type(survey)._meta.pk.get_db_prep_value(survey.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT xmin::text, id FROM {Response._meta.db_table} WHERE survey_id = %s", [key]
         )
-        rows = [(xid, uuid.UUID(str(pk))) for xid, pk in cursor]
+        return [(xid, uuid.UUID(str(pk))) for xid, pk in cursor]
+
+
+def heap_groups(rows: list[tuple[str, uuid.UUID]]) -> list[list[uuid.UUID]]:
+    """The rows written by one transaction each, in storage order."""
     groups: dict[str, list[uuid.UUID]] = {}
     for xid, pk in rows:
         groups.setdefault(xid, []).append(pk)
@@ -312,27 +314,25 @@ def test_an_open_surveys_heap_hides_each_answer_among_at_least_k(cast):
     """PostgreSQL appends rows and stamps them with their transaction id, so while a survey
     is open its heap would list responses in submission order. With the mixing pool, a read
     at any moment finds them in groups written by one transaction, each of at least the
-    minimum group size and written in key order, so order and xmin single out nobody.
-    (Free space left by earlier rewrites can put a row on an earlier page, so the storage
-    order inside a group is tested as unrelated to submission order, not as key order.)"""
+    minimum group size and written in key order, so order and xmin single out nobody: in
+    particular the newest response is not the last row stored (without the pool it always
+    was; with it, about once in the pool's size)."""
     run = invite(cast)
     k = run.survey.min_group_size
     tokens = list(run.tokens.values())[: 5 * k + 3]
-    pairs = agreeing = 0
+    newest_last = 0
     for n, token in enumerate(tokens, start=1):
         survey, ballot = responding.begin_with_token(token)
         run.order.append(responding.submit_response(survey, ballot).response_id)
-        groups = heap_groups(run.survey)
+        rows = heap_rows(run.survey)
+        groups = heap_groups(rows)
         assert sum(map(len, groups)) == n
         assert all(len(g) >= min(k, n) for g in groups), [len(g) for g in groups]
-        when = {pk: t for t, pk in enumerate(run.order)}
-        for group in groups:
-            for a, b in combinations(group, 2):  # stored a before b: submitted a first?
-                pairs, agreeing = pairs + 1, agreeing + (when[a] < when[b])
-    assert 0.4 < agreeing / pairs < 0.6, f"{agreeing} of {pairs} pairs in submission order"
+        newest_last += rows[-1][1] == run.order[-1]
+    assert newest_last <= len(tokens) // 3, f"newest stored last in {newest_last} reads"
     pool = Response.objects.filter(survey=run.survey, mixing=True).count()
     assert k <= pool < 2 * k
     services.close_survey(run.survey)
-    (everything,) = heap_groups(run.survey)  # one transaction wrote them all
+    (everything,) = heap_groups(heap_rows(run.survey))  # one transaction wrote them all
     assert sorted(everything) == sorted(run.order)
     assert not Response.objects.filter(survey=run.survey, mixing=True).exists()
