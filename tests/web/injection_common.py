@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+from django.db import transaction
 from markupsafe import escape
 
 from tests.web.test_security_headers import inline_code
@@ -117,3 +120,13 @@ def user(name: str):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=name)
+
+
+@contextmanager
+def built_once(django_db_blocker, world: object, build: Callable[[object], None]) -> Iterator:
+    """A module's world, built through the real services inside a transaction that is rolled
+    back at the end (for a ``scope="module"`` fixture)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        build(world)
+        yield world
+        transaction.set_rollback(True)

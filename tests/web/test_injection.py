@@ -27,7 +27,6 @@ import polars as pl
 import pytest
 import yaml
 from django.core import mail
-from django.db import transaction
 from django.test import Client
 
 from ethos.organisations import services as org
@@ -38,6 +37,7 @@ from ethos.surveys import services as surveys
 from tests.web.api_client import ApiClient
 from tests.web.injection_common import (
     Slots,
+    built_once,
     csv_field,
     formula_cells,
     hidden,
@@ -248,11 +248,8 @@ def fetch_exports(world: World, survey) -> None:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = World()
-        build(built)
+    with built_once(django_db_blocker, World(), build) as built:
         yield built
-        transaction.set_rollback(True)
 
 
 # --- the checks --------------------------------------------------------------------------------

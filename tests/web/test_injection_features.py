@@ -36,7 +36,6 @@ import pytest
 import yaml
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client
 
 from ethos.feedback import rating
@@ -55,6 +54,7 @@ from ethos.workforce.survey import WDES_SURVEY, WRES_SURVEY
 from tests.web.feedback360 import answers_for, link_for, rate
 from tests.web.injection_common import (
     Slots,
+    built_once,
     csv_bytes,
     csv_cells,
     formula_cells,
@@ -638,11 +638,8 @@ def build(world: World) -> None:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = World()
-        build(built)
+    with built_once(django_db_blocker, World(), build) as built:
         yield built
-        transaction.set_rollback(True)
 
 
 # --- the checks --------------------------------------------------------------------------------
