@@ -21,10 +21,9 @@ def main() -> None:
     from ethos.analysis.pipeline import breakdown
     from ethos.instruments import load_instrument
     from ethos.stats.compare import against_organisation
-    from ethos.stats.cube import build_cube
+    from ethos.stats.cube import score_cube
     from ethos.stats.disclosure import publish
     from ethos.stats.disclosure.rules import protect
-    from ethos.stats.scoring import score_respondents
 
     instrument = load_instrument("culture")
     path = DATA / "responses.parquet"
@@ -41,8 +40,7 @@ def main() -> None:
     units = timed("match units", lambda: io.unit_indices(path, frame, tree))
     frame = timed("check codes", lambda: io.check_responses(path, frame, instrument))
     by = timed("breakdowns", lambda: [breakdown(path, frame, instrument, c) for c in BY])
-    scores = timed("score", lambda: score_respondents(frame, instrument))
-    cube = timed("cube", lambda: build_cube(scores, units, tree, by))
+    cube = timed("score and cube", lambda: score_cube(frame, instrument, units, tree, by))
     reason = timed("protect (rules only)", lambda: protect(cube, 10))
     timed(
         "compare with organisation",

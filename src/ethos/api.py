@@ -24,9 +24,8 @@ from ethos.analysis.pipeline import Analysis, breakdown, flat_tree
 from ethos.analysis.pipeline import analyse as _analyse
 from ethos.instruments import Instrument, load_instrument
 from ethos.stats.compare import Benchmark
-from ethos.stats.cube import build_cube
+from ethos.stats.cube import score_cube
 from ethos.stats.disclosure import shown_in
-from ethos.stats.scoring import score_respondents
 from ethos.stats.tree import UnitTree
 
 SOURCE = Path("responses")
@@ -90,7 +89,7 @@ def analyse(
         old_units = io.unit_indices(source, old, tree)
         old = io.check_responses(source, old, loaded)
         old_breakdowns = [breakdown(source, old, loaded, column) for column in by]
-        before = build_cube(score_respondents(old, loaded), old_units, tree, old_breakdowns)
+        before = score_cube(old, loaded, old_units, tree, old_breakdowns)
     mask = None
     if before is not None and previous_published is not None:
         mask = shown_in(_polars(previous_published), before)

@@ -17,10 +17,10 @@ from ethos.analysis import io
 from ethos.errors import InputError
 from ethos.instruments.model import NOT_STATED, Instrument
 from ethos.stats.compare import Benchmark
-from ethos.stats.cube import Breakdown, Cube, build_cube
+from ethos.stats.cube import Breakdown, Cube, score_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
 from ethos.stats.psychometrics import reliability_table
-from ethos.stats.scoring import keyed_item_scores, score_respondents
+from ethos.stats.scoring import keyed_item_scores
 from ethos.stats.tree import ROOT_CODE, UnitTree
 
 Step = Callable[[str], None]
@@ -80,8 +80,7 @@ def analyse_files(
         before_units = io.unit_indices(options.previous, before, tree)
         before = io.check_responses(options.previous, before, instrument)
         before_breakdowns = [breakdown(options.previous, before, instrument, c) for c in by]
-        scores = score_respondents(before, instrument)
-        previous = build_cube(scores, before_units, tree, before_breakdowns)
+        previous = score_cube(before, instrument, before_units, tree, before_breakdowns)
     benchmarks = io.read_benchmarks(options.benchmark, instrument) if options.benchmark else None
     return analyse(
         frame,
@@ -114,10 +113,8 @@ def analyse(
     previous_published: np.ndarray | None = None,
 ) -> Analysis:
     """Score, aggregate and publish validated responses (reliability is optional)."""
-    step("Scoring")
-    scores = score_respondents(frame, instrument)
-    step("Aggregating")
-    cube = build_cube(scores, unit_index, tree, breakdowns)
+    step("Scoring and aggregating")
+    cube = score_cube(frame, instrument, unit_index, tree, breakdowns)
     step("Applying disclosure control")
     published = publish(
         cube,

@@ -12,15 +12,17 @@ add up to the total.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
-import polars as pl
-from scipy import sparse
 
-from ethos.stats.scoring import RespondentScores
+from ethos.instruments.model import Instrument
+from ethos.stats import _kernels
+from ethos.stats.scoring import RespondentScores, Scorer, score_chunks
 from ethos.stats.tree import UnitTree
 
 
@@ -62,14 +64,12 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class JointCounts:
-    """Respondent counts for two breakdown columns crossed, ``[unit, first, second, measure]``.
-
-    ``n`` covers each unit's subtree; ``direct`` only the unit's own members.
+    """Respondent counts for two breakdown columns crossed, ``[unit, first, second, measure]``,
+    of each unit's own members (not its subtree: the cross-tab rule rolls up what it needs).
     """
 
     first: int
     second: int
-    n: np.ndarray
     direct: np.ndarray
 
 
@@ -108,84 +108,94 @@ def build_cube(
     breakdowns:
         Categorical columns to break every unit down by.
     """
+    chunks = [(0, scores.values)]
+    return _build(scores.measures, scores.percent, chunks, units, tree, breakdowns)
+
+
+def score_cube(
+    data: Any,
+    instrument: Instrument,
+    units: np.ndarray,
+    tree: UnitTree,
+    breakdowns: Sequence[Breakdown] = (),
+) -> Cube:
+    """Score ``data`` (answer codes, as for :func:`ethos.stats.scoring.score_respondents`) and
+    aggregate it into a cube, a chunk of respondents at a time.
+
+    The same cube as ``build_cube(score_respondents(data, instrument), ...)``, without ever
+    holding every respondent's scores: at national size that array alone is 145 MB.
+    """
+    scorer = Scorer(instrument)
+    chunks = score_chunks(data, instrument)
+    return _build(scorer.measures, scorer.percent, chunks, units, tree, breakdowns)
+
+
+def _build(
+    measures: tuple[str, ...],
+    percent: np.ndarray,
+    chunks: Iterable[tuple[int, np.ndarray]],
+    units: np.ndarray,
+    tree: UnitTree,
+    breakdowns: Sequence[Breakdown],
+) -> Cube:
     units = np.asarray(units, dtype=np.int64)
-    values = scores.values
-    if units.shape[0] != values.shape[0]:
-        raise ValueError("units must give one unit per respondent")
     if units.size and (units.min() < 0 or units.max() >= tree.size):
         raise ValueError("a respondent's unit index is outside the tree")
     for b in breakdowns:
-        if b.codes.shape[0] != values.shape[0]:
+        if b.codes.shape[0] != units.shape[0]:
             raise ValueError(f"breakdown '{b.column}' must give one category per respondent")
         if b.codes.size and (b.codes.min() < 0 or b.codes.max() >= len(b.categories)):
             raise ValueError(f"breakdown '{b.column}' has a category index out of range")
     layout = _layout(breakdowns)
-    rows, finest = _finest_partition(values, units, breakdowns)
-    sizes = [len(b.categories) for b in breakdowns]
-    shape = (tree.size, layout.width, values.shape[1])
-    direct = [np.zeros(shape, dtype=block.dtype) for block in finest]
-    blocks = [(0, rows[0], 1)]
-    blocks += [(layout.offsets[j], rows[0] * k + rows[1 + j], k) for j, k in enumerate(sizes)]
-    for offset, key, width in blocks:
-        for target, block in zip(
-            direct, _grouped_sums(key, tree.size * width, finest), strict=True
-        ):
-            target[:, offset : offset + width, :] = block.reshape(tree.size, width, -1)
-    joint = []
-    for j1, j2 in combinations(range(len(breakdowns)), 2):
-        key = (rows[0] * sizes[j1] + rows[1 + j1]) * sizes[j2] + rows[1 + j2]
-        (counts,) = _grouped_sums(key, tree.size * sizes[j1] * sizes[j2], finest[:1])
-        cells = counts.reshape(tree.size, sizes[j1], sizes[j2], -1)
-        joint.append(JointCounts(j1, j2, tree.rollup(cells), cells))
-    direct_n = direct[0]
+    shape = (tree.size, layout.width, len(measures))
+    direct_n = _kernels.zeros(shape, dtype=np.int32)
+    total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
+    slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
+    for j, b in enumerate(breakdowns):
+        slots[:, 1 + j] = layout.offsets[j] + b.codes
+    pairs = list(combinations(range(len(breakdowns)), 2))
+    joint = [
+        _kernels.zeros(
+            (tree.size, len(breakdowns[j1].categories), len(breakdowns[j2].categories), shape[2]),
+            dtype=np.int32,
+        )
+        for j1, j2 in pairs
+    ]
+    codes = [b.codes.astype(np.int64) for b in breakdowns]
+    seen = 0
+    for start, values in _ahead(chunks):
+        rows = slice(start, start + values.shape[0])
+        if rows.stop > units.shape[0]:
+            raise ValueError("units must give one unit per respondent")
+        values = np.ascontiguousarray(values)
+        _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
+        for (j1, j2), cells in zip(pairs, joint, strict=True):
+            _kernels.count_pairs(units[rows], codes[j1][rows], codes[j2][rows], values, cells)
+        seen += values.shape[0]
+    if seen != units.shape[0]:
+        raise ValueError("units must give one unit per respondent")
     return Cube(
         tree=tree,
-        measures=scores.measures,
-        percent=scores.percent,
+        measures=measures,
+        percent=percent,
         layout=layout,
         n=tree.rollup(direct_n),
-        total=tree.rollup(direct[1], in_place=True),
-        sumsq=tree.rollup(direct[2], in_place=True),
+        total=tree.rollup(total, in_place=True),
+        sumsq=tree.rollup(sumsq, in_place=True),
         direct_n=direct_n,
-        joint=tuple(joint),
+        joint=tuple(JointCounts(*pair, cells) for pair, cells in zip(pairs, joint, strict=True)),
     )
 
 
-def _finest_partition(
-    values: np.ndarray, units: np.ndarray, breakdowns: Sequence[Breakdown]
-) -> tuple[list[np.ndarray], tuple[np.ndarray, ...]]:
-    """Counts, sums and sums of squares per non-empty (unit, category, ...) combination.
-
-    Everything else in the cube is a sum of these rows, so the respondents are read once, in
-    one parallel polars aggregation. Returns the decoded keys of each row (unit, then each
-    column's category) and the three ``[rows, measures]`` arrays.
-    """
-    key = units.copy()
-    for b in breakdowns:
-        key = key * len(b.categories) + b.codes
-    names = [f"m{j}" for j in range(values.shape[1])]
-    columns = {n: pl.Series(n, values[:, j], nan_to_null=True) for j, n in enumerate(names)}
-    frame = pl.DataFrame({"key": key, **columns})
-    grouped = (
-        frame.group_by("key")
-        .agg(
-            [pl.col(n).count().alias(f"n_{n}") for n in names]
-            + [pl.col(n).sum().alias(f"s_{n}") for n in names]
-            + [(pl.col(n) * pl.col(n)).sum().alias(f"q_{n}") for n in names]
-        )
-        .sort("key")
-    )
-    sums = (  # C order: the sparse products below would otherwise copy them each time
-        np.ascontiguousarray(grouped.select(f"n_{n}" for n in names).to_numpy(), np.int32),
-        np.ascontiguousarray(grouped.select(f"s_{n}" for n in names).to_numpy()),
-        np.ascontiguousarray(grouped.select(f"q_{n}" for n in names).to_numpy()),
-    )
-    unique = grouped["key"].to_numpy()
-    decoded = []
-    for b in reversed(breakdowns):
-        decoded.append(unique % len(b.categories))
-        unique = unique // len(b.categories)
-    return [unique, *reversed(decoded)], sums
+def _ahead(chunks: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``chunks`` while a second thread makes the next one (scoring releases the GIL, as
+    does the aggregation, so the two overlap on two cores)."""
+    iterator = iter(chunks)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, iterator, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, iterator, None)
+            yield item
 
 
 def _layout(breakdowns: Sequence[Breakdown]) -> Layout:
@@ -198,10 +208,3 @@ def _layout(breakdowns: Sequence[Breakdown]) -> Layout:
         categories=tuple(b.categories for b in breakdowns),
         offsets=tuple(offsets),
     )
-
-
-def _grouped_sums(key: np.ndarray, size: int, stats: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """Sum each statistic's rows by ``key`` with one sparse indicator product per statistic."""
-    rows = key.shape[0]
-    indicator = sparse.csr_matrix((np.ones(rows), (key, np.arange(rows))), shape=(size, rows))
-    return [np.asarray(indicator @ s) for s in stats]

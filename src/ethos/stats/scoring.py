@@ -18,12 +18,14 @@ Measures (see :class:`ethos.instruments.model.Measure`):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ethos.instruments.model import Instrument, Measure
+from ethos.instruments.model import Instrument
+from ethos.stats import _kernels
 from ethos.stats._frames import column_array
 
 
@@ -48,9 +50,6 @@ class RespondentScores:
 
     def column(self, measure: str) -> np.ndarray:
         return self.values[:, self.measures.index(measure)]
-
-
-CHUNK = 65_536
 
 
 def keyed_item_scores(data: Any, instrument: Instrument) -> ItemScores:
@@ -144,48 +143,76 @@ def score_respondents(data: Any, instrument: Instrument) -> RespondentScores:
     """Score every measure of ``instrument`` for every respondent in ``data``.
 
     Returns a :class:`RespondentScores` whose columns follow ``instrument.measures``. Measures
-    built from items are computed together: answered counts, score totals and positive counts
-    for all of them come from three matrix products of the item scores with a membership
-    matrix, in chunks of rows so that temporary arrays stay small.
+    built from items are scored in one compiled pass over the answer codes
+    (:func:`ethos.stats._kernels.score_codes`); a code that is not on its item's scale is
+    reported by the same check as :func:`keyed_item_scores`.
     """
-    codes = _code_matrix(data, list(instrument.item_ids))
-    position = {item: j for j, item in enumerate(instrument.item_ids)}
-    direct = [m for m in instrument.measures if m.method != "mean_of_measures"]
-    member = np.zeros((len(direct), len(position)), dtype=np.float32)
-    for c, measure in enumerate(direct):
-        member[c, [position[i] for i in measure.items]] = 1.0
-    rules = _Rules(direct)
-    index = {m.id: c for c, m in enumerate(instrument.measures)}
-    values = np.empty((codes.shape[0], len(instrument.measures)), order="F")
-    columns = [index[m.id] for m in direct]
-    tables = _tables(instrument)
-    for start in range(0, codes.shape[0], CHUNK):
-        rows = slice(start, start + CHUNK)
-        keyed = _keyed(codes[rows], instrument, start, tables).T
-        answered = np.isfinite(keyed)
-        count = member @ answered.astype(np.float32)
-        positive = member @ (keyed > 5.0).astype(np.float32)
-        total = member @ np.where(answered, keyed, np.float32(0.0))
-        values[rows, columns] = rules.apply(count, total, positive).T
-    for measure in instrument.measures:
-        if measure.method == "mean_of_measures":
-            parts = values[:, [index[p] for p in measure.measures]]
-            values[:, index[measure.id]] = parts.mean(axis=1)
-    percent = np.array([m.is_percent for m in instrument.measures], dtype=bool)
-    return RespondentScores(tuple(m.id for m in instrument.measures), values, percent)
+    scorer = Scorer(instrument)
+    values = scorer.score(_code_matrix(data, list(instrument.item_ids)))
+    return RespondentScores(scorer.measures, values, scorer.percent)
 
 
-class _Rules:
-    """Turn answered counts, totals and positive counts into measure scores, all at once."""
+def score_chunks(
+    data: Any, instrument: Instrument, rows: int = 65_536
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Score ``data`` ``rows`` respondents at a time: ``(first row, scores)`` per chunk.
 
-    def __init__(self, measures: list[Measure]) -> None:
-        self.minimum = np.array([m.min_answered for m in measures], dtype=np.float32)[:, None]
-        self.percent = np.array([m.is_percent for m in measures])[:, None]
-        self.every = np.array([m.rule == "all" for m in measures])[:, None]
+    The scores are those of :func:`score_respondents`; a polars frame is also read a chunk at
+    a time, so neither the answer codes nor the scores of a national survey are held whole.
+    """
+    scorer = Scorer(instrument)
+    items = list(instrument.item_ids)
+    if getattr(data, "slice", None) is not None and getattr(data, "height", None) is not None:
+        for start in range(0, data.height, rows):
+            yield start, scorer.score(_code_matrix(data.slice(start, rows), items), start)
+        return
+    codes = _code_matrix(data, items)
+    for start in range(0, codes.shape[0], rows):
+        yield start, scorer.score(codes[start : start + rows], start)
 
-    def apply(self, count: np.ndarray, total: np.ndarray, positive: np.ndarray) -> np.ndarray:
-        """Rows are measures, columns respondents; missing scores are ``NaN``."""
-        hit = np.where(self.every, positive == count, positive > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(self.percent, hit, total / count)
-        return np.where(count >= self.minimum, score, np.nan)
+
+class Scorer:
+    """One instrument's scoring tables, prepared once and applied to any rows of codes."""
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.measures = tuple(m.id for m in instrument.measures)
+        self.percent = np.array([m.is_percent for m in instrument.measures], dtype=bool)
+        position = {item: j for j, item in enumerate(instrument.item_ids)}
+        direct = [m for m in instrument.measures if m.method != "mean_of_measures"]
+        index = {m.id: c for c, m in enumerate(instrument.measures)}
+        self.tables = _tables(instrument)
+        width = max((t.size for t in self.tables), default=1)
+        self.table = np.full((len(self.tables), width), -np.inf, dtype=np.float32)
+        for j, t in enumerate(self.tables):
+            self.table[j, : t.size - 1] = t[:-1]
+        members = [[position[i] for i in m.items] for m in direct]
+        self.arguments = (
+            np.array([t.size - 1 for t in self.tables], dtype=np.int64),
+            np.cumsum([0] + [len(x) for x in members], dtype=np.int64),
+            np.array([j for x in members for j in x], dtype=np.int64),
+            np.array([m.min_answered for m in direct], dtype=np.int64),
+            np.array([m.is_percent for m in direct]),
+            np.array([m.rule == "all" for m in direct]),
+        )
+        self.columns = np.array([index[m.id] for m in direct], dtype=np.int64)
+        self.combined = [
+            (index[m.id], [index[p] for p in m.measures])
+            for m in instrument.measures
+            if m.method == "mean_of_measures"
+        ]
+
+    def score(self, codes: np.ndarray, first_row: int = 0) -> np.ndarray:
+        """Scores ``[respondent, measure]`` for a matrix of answer codes (-1 = blank).
+
+        ``first_row`` numbers the respondents in the error for a code off its item's scale.
+        """
+        values = np.empty((codes.shape[0], len(self.measures)))
+        bad = _kernels.score_codes(codes, self.table, *self.arguments, values, self.columns)
+        if bad >= 0:
+            row = bad // codes.shape[1]
+            _keyed(codes[row : row + 1], self.instrument, first_row + row, self.tables)
+            raise AssertionError("score_codes and _keyed disagree about a code")
+        for target, parts in self.combined:
+            values[:, target] = values[:, parts].mean(axis=1)
+        return values

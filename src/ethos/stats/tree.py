@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+
+from ethos.stats import _kernels
 
 ROOT_CODE = "ALL"
 
@@ -120,46 +121,20 @@ class UnitTree:
     def rollup(self, direct: np.ndarray, in_place: bool = False) -> np.ndarray:
         """Sum ``direct`` (first axis = units) over each unit's whole subtree.
 
-        With ``in_place`` the input array is overwritten (saves a copy of a large array).
+        With ``in_place`` a C-contiguous input is overwritten (saves a copy of a large array).
 
-        Works level by level from the deepest. Breadth-first order keeps each level contiguous
-        with parents ascending, so each level is one ``np.add.reduceat`` over runs of siblings.
+        Breadth-first order puts every child after its parent, so one compiled pass from the
+        last unit to the first adds each finished subtree into its parent.
         """
         if direct.shape[0] != self.size:
             raise ValueError("the first axis must have one entry per unit")
-        total = direct if in_place else np.array(direct, copy=True)
-        for nodes in self.levels_bottom_up():
-            parents, sums = self.sum_by_parent(nodes, total[nodes])
-            total[parents] += sums
+        if in_place:
+            total = np.ascontiguousarray(direct)
+        else:
+            total = _kernels.zeros(direct.shape, direct.dtype)
+            total[...] = direct
+        _kernels.rollup(total.reshape(self.size, -1), self.parent)
         return total
-
-    def sum_by_parent(self, nodes: slice, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Add up ``values`` (one row per node of one level) per parent.
-
-        Returns the distinct parents and the sums. Nodes must come from one level of the
-        breadth-first order, where siblings are contiguous and parents ascending. A sparse
-        parent-by-node indicator product is used: on a national tree it is an order of
-        magnitude faster than ``np.add.reduceat`` along the first axis.
-        """
-        parents = self.parent[nodes]
-        first = np.r_[True, parents[1:] != parents[:-1]]
-        local = np.cumsum(first) - 1
-        count = parents.size
-        indicator = sparse.csr_matrix(
-            (np.ones(count, dtype=values.dtype), (local, np.arange(count))),
-            shape=(int(local[-1]) + 1 if count else 0, count),
-        )
-        sums = indicator @ values.reshape(count, -1)
-        return parents[first], np.asarray(sums).reshape((-1, *values.shape[1:]))
-
-    def levels_bottom_up(self) -> list[slice]:
-        """Each level below the root as a slice of unit indices, deepest level first.
-
-        Breadth-first order makes every level one contiguous run, so a slice gives views,
-        not copies, of per-unit arrays.
-        """
-        bounds = np.searchsorted(self.depth, np.arange(int(self.depth.max()) + 2))
-        return [slice(int(bounds[d]), int(bounds[d + 1])) for d in range(len(bounds) - 2, 0, -1)]
 
     def child_segments(self) -> tuple[np.ndarray, np.ndarray]:
         """Children grouped by parent, for ``np.ufunc.reduceat`` over units ``1..U-1``.

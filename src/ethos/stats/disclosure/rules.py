@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ethos.stats import _kernels
 from ethos.stats.cube import Cube
 
 SHOWN = 0
@@ -69,9 +70,10 @@ def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
     reason = primary(cube.n, k)
     if breakdowns_at == "organisation":
         organisation_only(reason)
+    scratch = _Scratch(cube)
     while True:
         while True:  # the cheap rules first, to a fixed point
-            remainders = _remainders(cube, reason > 0)
+            remainders = _remainders(cube, reason > 0, scratch)
             changed = hierarchy(cube, reason, k, remainders)
             changed = opaque_units(reason) or changed
             changed = categories(cube, reason, k) or changed
@@ -83,9 +85,17 @@ def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
             return reason
 
 
+class _Scratch:
+    """Buffers that :func:`protect` reuses every round (one allocation, pages faulted once)."""
+
+    def __init__(self, cube: Cube) -> None:
+        self.remainder = _kernels.zeros(cube.direct_n.shape, dtype=cube.direct_n.dtype)
+        self.pieces = _kernels.zeros(cube.direct_n.shape, dtype=np.int8)  # 0, 1 or 2 (= more)
+
+
 def primary(n: np.ndarray, k: int) -> np.ndarray:
     """Rule 1: a cell with fewer than ``k`` respondents is hidden (counts, values, all)."""
-    reason = np.zeros(n.shape, dtype=np.int8)
+    reason = _kernels.zeros(n.shape, dtype=np.int8)
     reason[(n > 0) & (n < k)] = PRIMARY
     reason[n == 0] = NO_RESPONSES
     return reason
@@ -160,17 +170,14 @@ def _smallest_shown_child(
     return np.where(best < _BIG, first[u] + best % width, -1)
 
 
-def _remainders(cube: Cube, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's remainder, and how many hidden children contribute a non-empty one."""
-    tree = cube.tree
-    remainder = np.array(cube.direct_n, copy=True)
-    pieces = np.zeros(remainder.shape, dtype=np.int32)
-    for nodes in tree.levels_bottom_up():
-        carried = np.where(hidden[nodes], remainder[nodes], 0)
-        parents, sums = tree.sum_by_parent(nodes, carried)
-        remainder[parents] += sums
-        pieces[parents] += tree.sum_by_parent(nodes, (carried > 0).astype(np.int32))[1]
-    return remainder, pieces
+def _remainders(
+    cube: Cube, hidden: np.ndarray, scratch: _Scratch | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's remainder, and how many hidden children contribute a non-empty one (0, 1,
+    or 2 for two or more)."""
+    scratch = scratch or _Scratch(cube)
+    _kernels.carry_up(cube.direct_n, hidden, cube.tree.parent, scratch.remainder, scratch.pieces)
+    return scratch.remainder, scratch.pieces
 
 
 def opaque_units(reason: np.ndarray) -> bool:
@@ -198,24 +205,9 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     """
     if not cube.layout.offsets:
         return False
-    total_shown = reason[:, 0, :] == SHOWN
-    units = np.flatnonzero(total_shown.any(axis=1))  # only a shown total can expose anything
-    total_shown = total_shown[units]
-    present = cube.n[units, 1:, :] > 0
-    shown = (reason[units, 1:, :] == SHOWN) & present
-    partial = total_shown & (present & ~shown).any(axis=1)
-    exposed = shown & partial[:, None, :]
-    whole = np.zeros_like(partial)
-    for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
-        block = slice(offset - 1, offset - 1 + len(cats))
-        whole |= partial & (present[:, block, :].sum(axis=1) == 1)
-    if not (exposed.any() or whole.any()):
-        return False
-    u, c, m = np.nonzero(exposed)
-    reason[units[u], 1 + c, m] = CATEGORY
-    u, m = np.nonzero(whole)
-    reason[units[u], 0, m] = CATEGORY
-    return True
+    layout = cube.layout
+    ends = np.add(layout.offsets, [len(c) for c in layout.categories], dtype=np.int64)
+    return bool(_kernels.hide_partial_breakdowns(reason, cube.n, ends, CATEGORY, SHOWN))
 
 
 def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None) -> bool:
@@ -257,18 +249,13 @@ def _union_violations(
     width = present.shape[1]
     parent = cube.tree.parent[c]
     pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
-    subsets = 1 << width
     masks = present[c, :, m] @ (1 << np.arange(width))
-    known = np.bincount(
-        group * subsets + masks, weights=cube.n[c, 0, m], minlength=pair.size * subsets
-    ).reshape(pair.size, subsets)
-    for bit in range(width):  # sum over sub-masks: known[S] = total of children with mask <= S
-        view = known.reshape(pair.size, -1, 2, 1 << bit)
-        view[:, :, 1, :] += view[:, :, 0, :]
-    bits = (np.arange(subsets)[:, None] >> np.arange(width)) & 1
-    hidden_mass = remainder[pair // cube.n.shape[2], :, pair % cube.n.shape[2]] @ bits.T
-    left = hidden_mass - known
-    leaking = np.flatnonzero(((known > 0) & (left > 0) & (left < k)).any(axis=1))
+    order = np.argsort(group, kind="stable")
+    start = np.searchsorted(group[order], np.arange(pair.size + 1))
+    mass = remainder[pair // cube.n.shape[2], :, pair % cube.n.shape[2]].astype(np.float64)
+    weight = cube.n[c, 0, m].astype(np.float64)
+    leaks = _kernels.union_leaks(start, masks[order], weight[order], mass, k)
+    leaking = np.flatnonzero(leaks)
     if leaking.size == 0:
         return leaking
     chosen = np.flatnonzero(np.isin(group, leaking))
@@ -292,16 +279,13 @@ def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
         return False
     hidden = reason[:, 1:, :] > 0
     breakdown_hidden = (hidden & (cube.n[:, 1:, :] > 0)).any(axis=1) | (reason[:, 0, :] > 0)
-    candidates = np.flatnonzero((~breakdown_hidden).any(axis=1))  # units showing breakdowns
+    first, count = cube.tree.child_ranges()
     exposed = np.zeros(breakdown_hidden.shape, dtype=bool)
     for joint in cube.joint:
-        rest = np.array(joint.direct, copy=True)
-        for nodes in cube.tree.levels_bottom_up():
-            carried = np.where(breakdown_hidden[nodes][:, None, None, :], rest[nodes], 0)
-            parents, sums = cube.tree.sum_by_parent(nodes, carried)
-            rest[parents] += sums
-        small = rest[candidates]
-        exposed[candidates] |= ((small > 0) & (small < k)).any(axis=(1, 2))
+        direct = joint.direct.reshape(joint.direct.shape[0], -1, joint.direct.shape[-1])
+        exposed |= _kernels.small_remainders(
+            direct, breakdown_hidden, first, count, cube.tree.depth, k
+        )
     u, m = np.nonzero(exposed & ~breakdown_hidden)
     if u.size == 0:
         return False

@@ -1,0 +1,320 @@
+"""Compiled loops for the national-scale paths: scoring, the cube and tree roll-ups.
+
+Each function is a plain loop compiled by numba (``cache=True``: compiled once per machine
+and argument types, then loaded from ``__pycache__``). They are single-threaded and release
+the GIL, so a web process or a job runner can call them from several threads at once. The
+public functions that use them (:func:`ethos.stats.scoring.score_respondents`,
+:func:`ethos.stats.cube.build_cube`, :meth:`ethos.stats.tree.UnitTree.rollup` and the
+disclosure rules) keep their numpy reference implementations where a test compares the two.
+
+Why compiled: the national case (700,000 respondents, 66 items, 30,000 units, two breakdowns)
+spent 1.0 s scoring with vectorised numpy (temporary arrays of every item score) and 2.0 s
+building the cube (a polars aggregation, sparse indicator products and per-level roll-ups);
+these loops touch each answer and each cell once. Figures: ``benchmarks/README.md``.
+
+Units are in breadth-first order (:class:`ethos.stats.tree.UnitTree`), so every parent's
+index is below its children's: walking units from the last to the first adds each unit's
+subtree into its parent after the subtree is complete.
+"""
+
+from __future__ import annotations
+
+import mmap
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numba.core.registry import cpu_target
+
+CHUNK = 512
+
+# numba imports its typing and lowering modules on the first call of any compiled function
+# (about 0.2 s); load them with this module instead, as any other import is loaded.
+cpu_target.target_context.refresh()
+
+
+def zeros(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+    """A zero-filled array in its own anonymous memory map, for the cube's large arrays.
+
+    numpy asks the kernel for transparent huge pages for large arrays. On virtual machines
+    whose memory the host backs lazily (ours, and many a trust's), the first touch of a huge
+    page costs 2-4 ms per MB against about 0.6 ms per MB in ordinary pages, and the cube's
+    arrays are touched once: the national case ran 0.4-0.8 s faster this way
+    (``docs/performance.md``). The map is released with the last array that uses it.
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < 1 << 20:
+        return np.zeros(shape, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype).reshape(shape)
+
+
+@njit(cache=True, nogil=True)
+def score_codes(
+    codes: np.ndarray,
+    tables: np.ndarray,
+    lengths: np.ndarray,
+    item_ptr: np.ndarray,
+    item_index: np.ndarray,
+    minimum: np.ndarray,
+    percent: np.ndarray,
+    every: np.ndarray,
+    out: np.ndarray,
+    columns: np.ndarray,
+) -> int:
+    """Score every direct measure of every respondent into ``out[:, columns]``.
+
+    ``codes[r, j]`` is respondent r's answer code to item j (-1 = blank); ``tables[j, c]``
+    the keyed score of code c (NaN = does not score), valid for ``0 <= c < lengths[j]`` and
+    not ``-inf``. Measure d's items are ``item_index[item_ptr[d]:item_ptr[d + 1]]``. A mean
+    measure is the mean of the answered items' scores; a percent measure is 1 when the
+    answered items are positive (above 5) by its rule (``every``: all of them, else any),
+    else 0; both are NaN when fewer than ``minimum[d]`` items were answered.
+
+    Returns -1, or the flat index ``r * items + j`` of the first code (in chunks of rows,
+    then items) that is not on its item's scale, in which case ``out`` is incomplete.
+    """
+    rows, items = codes.shape
+    measures = item_ptr.size - 1
+    score = np.empty((items, CHUNK), dtype=np.float32)  # 0 where not answered
+    answered = np.empty((items, CHUNK), dtype=np.int32)
+    count = np.empty(CHUNK, dtype=np.int32)
+    positive = np.empty(CHUNK, dtype=np.int32)
+    total = np.empty(CHUNK, dtype=np.float32)
+    for start in range(0, rows, CHUNK):
+        size = min(CHUNK, rows - start)
+        for j in range(items):
+            length = lengths[j]
+            for r in range(size):
+                code = codes[start + r, j]
+                if code == -1:
+                    value = np.float32(np.nan)
+                elif code < 0 or code >= length or tables[j, code] == -np.inf:
+                    return (start + r) * items + j
+                else:
+                    value = tables[j, code]
+                known = value == value
+                answered[j, r] = known
+                score[j, r] = value if known else np.float32(0.0)
+        for d in range(measures):
+            count[:size] = 0
+            positive[:size] = 0
+            total[:size] = 0.0
+            for p in range(item_ptr[d], item_ptr[d + 1]):
+                item_score, item_answered = score[item_index[p]], answered[item_index[p]]
+                for r in range(size):
+                    count[r] += item_answered[r]
+                    total[r] += item_score[r]
+                    positive[r] += item_score[r] > np.float32(5.0)
+            column = columns[d]
+            for r in range(size):
+                if count[r] < minimum[d]:
+                    out[start + r, column] = np.nan
+                elif percent[d]:
+                    hit = positive[r] == count[r] if every[d] else positive[r] > 0
+                    out[start + r, column] = 1.0 if hit else 0.0
+                else:
+                    out[start + r, column] = total[r] / count[r]
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def accumulate(
+    units: np.ndarray,
+    slots: np.ndarray,
+    values: np.ndarray,
+    n: np.ndarray,
+    total: np.ndarray,
+    sumsq: np.ndarray,
+) -> None:
+    """Add each respondent's non-missing scores to ``[unit, slot, measure]`` statistics.
+
+    ``slots[r]`` lists the slots respondent r counts in (the total, then one category per
+    breakdown column); ``values[r, m]`` is NaN when measure m is missing.
+    """
+    rows, measures = values.shape
+    for r in range(rows):
+        u = units[r]
+        for s in range(slots.shape[1]):
+            slot = slots[r, s]
+            for m in range(measures):
+                value = values[r, m]
+                if value == value:
+                    n[u, slot, m] += 1
+                    total[u, slot, m] += value
+                    sumsq[u, slot, m] += value * value
+
+
+@njit(cache=True, nogil=True)
+def count_pairs(
+    units: np.ndarray, first: np.ndarray, second: np.ndarray, values: np.ndarray, out: np.ndarray
+) -> None:
+    """Count respondents with a score, per ``[unit, first category, second category, measure]``."""
+    rows, measures = values.shape
+    for r in range(rows):
+        u, a, b = units[r], first[r], second[r]
+        for m in range(measures):
+            if values[r, m] == values[r, m]:
+                out[u, a, b, m] += 1
+
+
+@njit(cache=True, nogil=True)
+def rollup(values: np.ndarray, parent: np.ndarray) -> None:
+    """In place: each row of ``values`` (one per unit) becomes the sum over its subtree."""
+    for i in range(values.shape[0] - 1, 0, -1):
+        p = parent[i]
+        for x in range(values.shape[1]):
+            values[p, x] += values[i, x]
+
+
+@njit(cache=True, nogil=True)
+def carry_up(
+    direct: np.ndarray, carry: np.ndarray, parent: np.ndarray, out: np.ndarray, pieces: np.ndarray
+) -> None:
+    """Copy ``direct`` into ``out``, then add each cell of ``out`` to its parent's where
+    ``carry`` is set (all three ``[unit, x, measure]``).
+
+    Units are taken from the deepest, so a carried value already includes what was carried
+    into it. ``pieces`` is set to the number of carried values above zero per parent cell,
+    counted up to 2 (the rules only ask whether it is exactly one). Writing into caller-owned
+    buffers lets the disclosure rules reuse the same memory every round.
+    """
+    out[...] = direct
+    pieces[...] = 0
+    zero = out.dtype.type(0)
+    for i in range(out.shape[0] - 1, 0, -1):
+        p = parent[i]
+        for x in range(out.shape[1]):
+            flags, source, target, tally = carry[i, x], out[i, x], out[p, x], pieces[p, x]
+            for m in range(out.shape[2]):
+                value = source[m] if flags[m] else zero
+                target[m] += value
+                tally[m] = min(tally[m] + (value > 0), 2)
+
+
+@njit(cache=True, nogil=True)
+def hide_partial_breakdowns(
+    reason: np.ndarray, n: np.ndarray, ends: np.ndarray, category: int, shown: int
+) -> bool:
+    """The breakdown rule (:func:`ethos.stats.disclosure.rules.categories`), in place.
+
+    For each unit and measure whose total is shown (``reason == shown``): if any category with
+    respondents is hidden, every shown category with respondents becomes ``category``, and so
+    does the total when some column (slots ``ends[c - 1]`` to ``ends[c] - 1``, from slot 1)
+    has exactly one category with respondents. Returns whether anything changed.
+    """
+    changed = False
+    for u in range(reason.shape[0]):
+        for m in range(reason.shape[2]):
+            if reason[u, 0, m] != shown:
+                continue
+            partial = False
+            for s in range(1, reason.shape[1]):
+                if n[u, s, m] > 0 and reason[u, s, m] != shown:
+                    partial = True
+                    break
+            if not partial:
+                continue
+            for s in range(1, reason.shape[1]):
+                if n[u, s, m] > 0 and reason[u, s, m] == shown:
+                    reason[u, s, m] = category
+                    changed = True
+            start = 1
+            for end in ends:
+                present = 0
+                for s in range(start, end):
+                    present += n[u, s, m] > 0
+                if present == 1:
+                    reason[u, 0, m] = category
+                    changed = True
+                start = end
+    return changed
+
+
+@njit(cache=True, nogil=True)
+def union_leaks(
+    start: np.ndarray, masks: np.ndarray, weight: np.ndarray, mass: np.ndarray, k: int
+) -> np.ndarray:
+    """Which groups leak under the union rule (:func:`ethos.stats.disclosure.rules.unions`).
+
+    Group g's children are ``start[g]`` to ``start[g + 1] - 1``; child i has category bitmask
+    ``masks[i]`` and total ``weight[i]``; ``mass[g, c]`` is the group's hidden mass in
+    category c. For every set S of categories, ``known[S]`` is the total of the children whose
+    mask lies within S and ``left[S]`` the hidden mass in S minus ``known[S]``; the group
+    leaks when some S has ``known[S] > 0`` and ``0 < left[S] < k``. One buffer of ``2^width``
+    per group instead of a ``[groups, 2^width]`` table.
+    """
+    groups, width = mass.shape
+    subsets = 1 << width
+    known = np.empty(subsets, dtype=np.float64)
+    hidden = np.empty(subsets, dtype=np.float64)
+    leaks = np.zeros(groups, dtype=np.bool_)
+    for g in range(groups):
+        known[:] = 0.0
+        for i in range(start[g], start[g + 1]):
+            known[masks[i]] += weight[i]
+        for bit in range(width):  # sum over sub-masks
+            step = 1 << bit
+            for s in range(subsets):
+                if s & step:
+                    known[s] += known[s ^ step]
+        hidden[0] = 0.0
+        for s in range(1, subsets):
+            low = 0
+            while not (s >> low) & 1:
+                low += 1
+            hidden[s] = hidden[s ^ (1 << low)] + mass[g, low]
+            left = hidden[s] - known[s]
+            if known[s] > 0 and 0 < left < k:
+                leaks[g] = True
+                break
+    return leaks
+
+
+@njit(cache=True, nogil=True)
+def small_remainders(
+    direct: np.ndarray,
+    carry: np.ndarray,
+    first: np.ndarray,
+    count: np.ndarray,
+    depth: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Per unit and measure: does the unit's remainder have a cell of 1 to ``k - 1``?
+
+    ``direct`` is ``[unit, x, measure]`` (a unit's own members); a unit's remainder is its
+    ``direct`` plus the remainder of every child whose ``carry[child, measure]`` is set. Unit
+    i's children are ``first[i]`` to ``first[i] + count[i] - 1``. The tree is walked depth
+    first with one ``[x, measure]`` accumulator per level, so no ``[unit, x, measure]`` array
+    is made.
+    """
+    units, width, measures = direct.shape
+    levels = int(depth.max()) + 1
+    acc = np.zeros((levels, width, measures), dtype=np.int64)
+    small = np.zeros((units, measures), dtype=np.bool_)
+    stack = np.empty(levels, dtype=np.int64)  # the unit at each level of the walk
+    child = np.empty(levels, dtype=np.int64)  # how many of its children are done
+    stack[0], child[0] = 0, 0
+    acc[0] = direct[0]
+    level = 0
+    while level >= 0:
+        node = stack[level]
+        if child[level] < count[node]:
+            below = first[node] + child[level]
+            child[level] += 1
+            level += 1
+            stack[level], child[level] = below, 0
+            acc[level] = direct[below]
+            continue
+        for m in range(measures):
+            for x in range(width):
+                if 0 < acc[level, x, m] < k:
+                    small[node, m] = True
+                    break
+        if level > 0:
+            for x in range(width):
+                for m in range(measures):
+                    if carry[node, m]:
+                        acc[level - 1, x, m] += acc[level, x, m]
+        level -= 1
+    return small

@@ -1,0 +1,226 @@
+"""The compiled loops against plain-Python routes that share no code with them.
+
+Scoring is checked respondent by respondent against the instrument's own rules written out
+again here; the cube against sums over each unit's subtree found by walking parents; the
+remainder roll-up and the union rule's subset search against direct enumeration.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ethos.analysis.pipeline import breakdown
+from ethos.instruments import load_instrument
+from ethos.stats import _kernels
+from ethos.stats.cube import build_cube, score_cube
+from ethos.stats.scoring import score_chunks, score_respondents
+from ethos.stats.tree import UnitTree
+from ethos.synth import synthesise
+
+
+@pytest.fixture(scope="module")
+def trust():
+    result = synthesise(staff=900, units=40, seed=11)
+    responses = result.responses
+    units = result.units
+    tree = UnitTree.from_parents(
+        units["code"].to_list(), [p or None for p in units["parent"].to_list()]
+    )
+    index = tree.index()
+    unit = np.array([index[c] for c in responses["unit"].to_list()])
+    return responses, tree, unit
+
+
+def plain_scores(responses: pl.DataFrame, instrument) -> np.ndarray:
+    rows = responses.to_dicts()
+    out = np.full((len(rows), len(instrument.measures)), np.nan)
+    ids = [m.id for m in instrument.measures]
+    for r, row in enumerate(rows):
+        for c, measure in enumerate(instrument.measures):
+            if measure.method == "mean_of_measures":
+                continue
+            keyed = []
+            for item_id in measure.items:
+                item = next(i for i in instrument.items if i.id == item_id)
+                code = row[item_id]
+                option = next(
+                    (o for o in instrument.scales[item.scale].options if o.code == code), None
+                )
+                if option is None or option.score is None:
+                    continue
+                keyed.append(10 - option.score if item.reverse else option.score)
+            if len(keyed) < measure.min_answered:
+                continue
+            if measure.is_percent:
+                positive = [k > 5 for k in keyed]
+                out[r, c] = float(all(positive) if measure.rule == "all" else any(positive))
+            else:
+                out[r, c] = sum(keyed) / len(keyed)
+        for c, measure in enumerate(instrument.measures):
+            if measure.method == "mean_of_measures":
+                parts = [out[r, ids.index(p)] for p in measure.measures]
+                out[r, c] = sum(parts) / len(parts)
+    return out
+
+
+def test_scores_match_the_rules_written_out_respondent_by_respondent(trust) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    sample = responses.head(300)
+    np.testing.assert_allclose(
+        score_respondents(sample, instrument).values,
+        plain_scores(sample, instrument),
+        rtol=1e-12,
+        equal_nan=True,
+    )
+
+
+def test_scoring_in_chunks_gives_the_same_scores(trust) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    whole = score_respondents(responses, instrument).values
+    for data in (responses, responses.to_pandas()):
+        chunks = list(score_chunks(data, instrument, rows=97))
+        assert [start for start, _ in chunks] == list(range(0, responses.height, 97))
+        np.testing.assert_array_equal(np.vstack([v for _, v in chunks]), whole)
+
+
+def test_a_bad_code_in_a_later_chunk_names_its_respondent(trust) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    item = instrument.items[3].id
+    broken = responses.with_columns(
+        pl.when(pl.int_range(pl.len()) == 250).then(99).otherwise(pl.col(item)).alias(item)
+    )
+    with pytest.raises(ValueError, match=f"item '{item}' has code 99 at respondent 251"):
+        list(score_chunks(broken, instrument, rows=97))
+
+
+def test_the_cube_matches_sums_over_each_subtree(trust) -> None:
+    responses, tree, unit = trust
+    instrument = load_instrument("culture")
+    by = [breakdown(None, responses, instrument, c) for c in ("ethnicity", "staff_group")]
+    cube = score_cube(responses, instrument, unit, tree, by)
+    scores = plain_scores(responses, instrument)
+    member = np.zeros((tree.size, unit.size), dtype=bool)
+    for r, u in enumerate(unit):
+        node = int(u)
+        while node >= 0:
+            member[node, r] = True
+            node = int(tree.parent[node])
+    for u in range(tree.size):
+        for slot, chosen in [(0, np.ones(unit.size, dtype=bool))] + [
+            (cube.layout.offsets[j] + c, b.codes == c)
+            for j, b in enumerate(by)
+            for c in range(len(b.categories))
+        ]:
+            rows = member[u] & chosen
+            known = ~np.isnan(scores[rows])
+            np.testing.assert_array_equal(cube.n[u, slot], known.sum(axis=0))
+            np.testing.assert_allclose(
+                cube.total[u, slot], np.nansum(scores[rows], axis=0), rtol=1e-9, atol=1e-9
+            )
+            np.testing.assert_allclose(
+                cube.sumsq[u, slot], np.nansum(scores[rows] ** 2, axis=0), rtol=1e-9, atol=1e-9
+            )
+            own = chosen & (unit == u)
+            np.testing.assert_array_equal(
+                cube.direct_n[u, slot], (~np.isnan(scores[own])).sum(axis=0)
+            )
+    (joint,) = cube.joint
+    first, second = by
+    for u in range(tree.size):
+        own = unit == u
+        for a, b in itertools.product(range(len(first.categories)), range(len(second.categories))):
+            rows = own & (first.codes == a) & (second.codes == b)
+            np.testing.assert_array_equal(
+                joint.direct[u, a, b], (~np.isnan(scores[rows])).sum(axis=0)
+            )
+
+
+def test_scoring_as_it_aggregates_gives_the_cube_of_the_whole_scores(trust) -> None:
+    responses, tree, unit = trust
+    instrument = load_instrument("culture")
+    by = [breakdown(None, responses, instrument, "ethnicity")]
+    together = score_cube(responses, instrument, unit, tree, by)
+    apart = build_cube(score_respondents(responses, instrument), unit, tree, by)
+    for name in ("n", "total", "sumsq", "direct_n"):
+        np.testing.assert_array_equal(getattr(together, name), getattr(apart, name))
+
+
+def test_rollup_and_carry_up_match_a_walk_up_the_parents() -> None:
+    rng = np.random.default_rng(5)
+    parents: list[str | None] = [None] + [f"u{rng.integers(0, i)}" for i in range(1, 60)]
+    tree = UnitTree.from_parents([f"u{i}" for i in range(60)], parents)
+    direct = rng.integers(0, 4, size=(60, 3, 2)).astype(np.int32)
+    carry = rng.random((60, 3, 2)) < 0.5
+    expected_total = np.zeros_like(direct)
+    expected = direct.copy()
+    pieces = np.zeros(direct.shape, dtype=np.int64)
+    for i in range(59, -1, -1):  # breadth-first order: children come after parents
+        node = i
+        while node >= 0:
+            expected_total[node] += direct[i]
+            node = int(tree.parent[node])
+        p = int(tree.parent[i])
+        if p >= 0:
+            moved = np.where(carry[i], expected[i], 0)
+            expected[p] += moved
+            pieces[p] += moved > 0
+    np.testing.assert_array_equal(tree.rollup(direct), expected_total)
+    out = np.empty_like(direct)
+    counted = np.full(direct.shape, 7, dtype=np.int8)
+    _kernels.carry_up(direct, carry, tree.parent, out, counted)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(counted, np.minimum(pieces, 2))
+
+
+def test_union_leaks_matches_every_subset_enumerated() -> None:
+    rng = np.random.default_rng(9)
+    k = 5
+    for _ in range(300):
+        width = int(rng.integers(1, 5))
+        children = int(rng.integers(1, 5))
+        masks = rng.integers(0, 1 << width, size=children)
+        weight = rng.integers(0, 12, size=children).astype(float)
+        mass = rng.integers(0, 15, size=(1, width)).astype(float)
+        leaks = _kernels.union_leaks(np.array([0, children]), masks, weight, mass, k)
+        expected = False
+        for size in range(1, width + 1):
+            for chosen in itertools.combinations(range(width), size):
+                subset = sum(1 << c for c in chosen)
+                known = sum(w for m, w in zip(masks, weight, strict=True) if m & ~subset == 0)
+                left = mass[0, list(chosen)].sum() - known
+                expected |= known > 0 and 0 < left < k
+        assert bool(leaks[0]) == expected
+
+
+def test_small_remainders_match_remainders_built_child_by_child() -> None:
+    rng = np.random.default_rng(13)
+    for _ in range(20):
+        size = int(rng.integers(1, 40))
+        parents = [None] + [f"u{rng.integers(0, i)}" for i in range(1, size)]
+        tree = UnitTree.from_parents([f"u{i}" for i in range(size)], parents)
+        direct = rng.integers(0, 6, size=(size, 4, 3)).astype(np.int32)
+        direct[rng.random(direct.shape) < 0.4] = 0
+        carry = rng.random((size, 3)) < 0.5
+        rest = direct.astype(np.int64)
+        for i in range(size - 1, 0, -1):
+            rest[tree.parent[i]] += np.where(carry[i], rest[i], 0)
+        expected = ((rest > 0) & (rest < 5)).any(axis=1)
+        first, count = tree.child_ranges()
+        found = _kernels.small_remainders(direct, carry, first, count, tree.depth, 5)
+        np.testing.assert_array_equal(found, expected)
+
+
+def test_large_arrays_come_zeroed_and_writable_from_their_own_map() -> None:
+    big = _kernels.zeros((600, 600), np.float64)
+    small = _kernels.zeros((3, 4), np.int8)
+    assert big.shape == (600, 600) and big.dtype == np.float64 and not big.any()
+    assert small.shape == (3, 4) and small.dtype == np.int8 and not small.any()
+    big[599, 599] = 1.5
+    assert big.sum() == 1.5 and big.flags.c_contiguous and big.flags.writeable
