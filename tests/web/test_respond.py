@@ -259,6 +259,33 @@ def test_an_open_link_journey_counts_the_response_towards_the_chosen_unit(client
     assert responded(cast.open) == 0
 
 
+def test_an_open_link_response_is_one_insert_and_a_retry_stores_nothing_more(cast):
+    """On SQLite an open-link response (no invitation to mark, no mixing pool) is stored by
+    one INSERT, its own transaction in autocommit mode; a kiosk response marks nothing either
+    but still checks its code in the same transaction. A retry with the same key is
+    acknowledged as the response already stored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL mixes the pool in the same transaction")
+    unit = cast.units["W12"].pk
+    ballot = responding.Ballot(str(cast.open.pk), responding.OPEN, unit=unit)
+    with CaptureQueriesContext(connection) as queries:
+        first = responding.submit_response(cast.open, ballot)
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT"]  # no SAVEPOINT, no BEGIN
+    again = responding.submit_response(cast.open, ballot)
+    assert again.repeated and again.response_id == first.response_id
+    assert stored(cast.open) == 1
+    kiosk = responding.Ballot(
+        str(cast.open.pk), responding.KIOSK_CHANNEL, credential=cast.kiosk_code, unit=unit
+    )
+    with CaptureQueriesContext(connection) as queries:
+        responding.submit_response(cast.open, kiosk)
+    assert queries[0]["sql"].startswith("SAVEPOINT")  # a transaction: inside the test's own
+    assert stored(cast.open) == 2
+
+
 def test_an_open_link_refuses_a_unit_outside_the_population(client, cast):
     url = reverse("respond:open", args=[cast.open_link])
     other = cast.other_trust.units.first().pk

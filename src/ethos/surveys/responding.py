@@ -15,6 +15,7 @@ be submitted again, and no later request reuses a connection whose last commit f
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -226,17 +227,22 @@ def submit_response(survey: Survey, ballot: Ballot) -> Submitted:
 
 def _store(survey: Survey, ballot: Ballot, key: uuid.UUID) -> Submitted:
     try:
-        with transaction.atomic():
-            today = services.today()  # one day for the check and the row (a day, no time)
-            _check_accepting(survey, today)
+        # Everything that needs no transaction comes first, so that the write lock (taken at
+        # BEGIN IMMEDIATE on SQLite) is held only for the unit check, the insert and the
+        # commit. The survey was read before this, outside any transaction, as before.
+        today = services.today()  # one day for the check and the row (a day, no time)
+        _check_accepting(survey, today)
+        new = statements.prepare_response(  # the row's values, the answers JSON-encoded
+            survey_id=survey.pk, submitted_on=today, answers=ballot.answers, submission_key=key
+        )
+        # An open-link response without a mixing pool is stored by one INSERT, which in
+        # autocommit mode is a transaction of its own, committed (durably) before it returns:
+        # no BEGIN and COMMIT round trips around it. Inside a caller's transaction it joins
+        # that one, as before.
+        alone = ballot.channel == OPEN and not heap.mixes()
+        with contextlib.nullcontext() if alone else transaction.atomic():
             unit = _unit_for(survey, ballot)
-            response_id = statements.insert_response(  # Response.objects.create, prepared
-                survey_id=survey.pk,
-                unit_id=unit,
-                submitted_on=today,
-                answers=ballot.answers,
-                submission_key=key,
-            )
+            response_id = statements.insert_prepared(new, unit)  # Response.objects.create
             heap.mix_in(Response, "survey", survey.pk, response_id, survey.min_group_size)
     except (IntegrityError, Refused):
         # A retry of a ballot stored before fails here (its key is taken, its invitation

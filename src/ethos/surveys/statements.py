@@ -40,6 +40,7 @@ class _Select:
 _SELECTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Select] = weakref.WeakKeyDictionary()
 _INSERTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, str] = weakref.WeakKeyDictionary()
 _RESPONSE_FIELDS = Response._meta.concrete_fields
+_UNIT = [f.attname for f in _RESPONSE_FIELDS].index("unit_id")
 
 
 def survey(pk: uuid.UUID) -> Survey | None:
@@ -72,6 +73,55 @@ def _compile_select(connection: BaseDatabaseWrapper) -> _Select:
     return select
 
 
+@dataclass(frozen=True)
+class NewResponse:
+    """A response's INSERT, its values prepared for the database (the answers JSON-encoded)
+    before the transaction that stores it; only the unit is left to fill in there."""
+
+    id: uuid.UUID
+    params: tuple[Any, ...]  # in _RESPONSE_FIELDS order, with None for the unit
+
+
+def prepare_response(
+    *,
+    survey_id: uuid.UUID,
+    submitted_on: dt.date,
+    answers: dict[str, int | str],
+    submission_key: uuid.UUID,
+) -> NewResponse:
+    """The values of a new response, prepared by each field's ``get_db_prep_save`` as
+    ``create()`` prepares them. Needs no transaction: call it before the one that stores it,
+    so that the write lock is held for less time."""
+    connection = connections[router.db_for_write(Response)]
+    response_id = uuid.uuid4()
+    values = {
+        "id": response_id,
+        "survey_id": survey_id,
+        "unit_id": None,  # set by insert_prepared, inside the transaction
+        "submitted_on": submitted_on,
+        "answers": answers,
+        "submission_key": submission_key,
+        "mixing": None,  # PostgreSQL's mixing pool (ethos.web.heap) takes it in by its id
+    }
+    params = tuple(f.get_db_prep_save(values[f.attname], connection) for f in _RESPONSE_FIELDS)
+    return NewResponse(response_id, params)
+
+
+def insert_prepared(new: NewResponse, unit_id: int) -> uuid.UUID:
+    """Insert a prepared response for ``unit_id``; returns its id.
+
+    Raises Django's ``IntegrityError`` for a submission key already stored, as ``create``
+    does. Run it inside the caller's transaction.
+    """
+    connection = connections[router.db_for_write(Response)]
+    text = _INSERTS.get(connection) or _compile_insert(connection)
+    params = list(new.params)
+    params[_UNIT] = _RESPONSE_FIELDS[_UNIT].get_db_prep_save(unit_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+    return new.id
+
+
 def insert_response(
     *,
     survey_id: uuid.UUID,
@@ -85,22 +135,13 @@ def insert_response(
     Raises Django's ``IntegrityError`` for a submission key already stored, as ``create``
     does. Run it inside the caller's transaction.
     """
-    connection = connections[router.db_for_write(Response)]
-    text = _INSERTS.get(connection) or _compile_insert(connection)
-    response_id = uuid.uuid4()
-    values = {
-        "id": response_id,
-        "survey_id": survey_id,
-        "unit_id": unit_id,
-        "submitted_on": submitted_on,
-        "answers": answers,
-        "submission_key": submission_key,
-        "mixing": None,  # PostgreSQL's mixing pool (ethos.web.heap) takes it in by its id
-    }
-    params = [f.get_db_prep_save(values[f.attname], connection) for f in _RESPONSE_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(text, params)
-    return response_id
+    new = prepare_response(
+        survey_id=survey_id,
+        submitted_on=submitted_on,
+        answers=answers,
+        submission_key=submission_key,
+    )
+    return insert_prepared(new, unit_id)
 
 
 def _compile_insert(connection: BaseDatabaseWrapper) -> str:

@@ -35,11 +35,16 @@ from django.db import connection, models, transaction
 _RANDOM = random.SystemRandom()
 
 
+def mixes() -> bool:
+    """Whether this database keeps mixing pools: PostgreSQL only (see above)."""
+    return connection.vendor == "postgresql"
+
+
 def mix_in(model: type[models.Model], scope: str, value: object, new: uuid.UUID, k: int) -> None:
     """Add the row ``new`` of ``model`` to the mixing pool of the rows whose ``scope`` column
     equals ``value``, and rewrite the pool. Call inside the transaction that inserted ``new``.
     Does nothing except on PostgreSQL."""
-    if connection.vendor != "postgresql":
+    if not mixes():
         return
     _lock(model, value)
     pool = list(
@@ -54,7 +59,7 @@ def mix_in(model: type[models.Model], scope: str, value: object, new: uuid.UUID,
 def settle_all(model: type[models.Model], scope: str, value: object) -> None:
     """Rewrite every row whose ``scope`` is ``value`` in key order, in one transaction of its
     own, and empty the pool (when a survey or cycle closes). PostgreSQL only."""
-    if connection.vendor != "postgresql":
+    if not mixes():
         return
     with transaction.atomic():
         _lock(model, value)
