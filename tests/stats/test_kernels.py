@@ -17,7 +17,7 @@ from ethos.analysis.pipeline import breakdown
 from ethos.instruments import load_instrument
 from ethos.stats import _kernels
 from ethos.stats.cube import build_cube, score_cube
-from ethos.stats.scoring import score_chunks, score_respondents
+from ethos.stats.scoring import Scorer, score_respondents
 from ethos.stats.tree import UnitTree
 from ethos.synth import synthesise
 
@@ -84,7 +84,7 @@ def test_scoring_in_chunks_gives_the_same_scores(trust) -> None:
     instrument = load_instrument("culture")
     whole = score_respondents(responses, instrument).values
     for data in (responses, responses.to_pandas()):
-        chunks = list(score_chunks(data, instrument, rows=97))
+        chunks = list(Scorer(instrument).chunks(data, rows=97))
         assert [start for start, _ in chunks] == list(range(0, responses.height, 97))
         np.testing.assert_array_equal(np.vstack([v for _, v in chunks]), whole)
 
@@ -97,7 +97,7 @@ def test_a_bad_code_in_a_later_chunk_names_its_respondent(trust) -> None:
         pl.when(pl.int_range(pl.len()) == 250).then(99).otherwise(pl.col(item)).alias(item)
     )
     with pytest.raises(ValueError, match=f"item '{item}' has code 99 at respondent 251"):
-        list(score_chunks(broken, instrument, rows=97))
+        list(Scorer(instrument).chunks(broken, rows=97))
 
 
 def test_the_cube_matches_sums_over_each_subtree(trust) -> None:

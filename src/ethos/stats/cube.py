@@ -22,7 +22,7 @@ import numpy as np
 
 from ethos.instruments.model import Instrument
 from ethos.stats import _kernels
-from ethos.stats.scoring import RespondentScores, Scorer, score_chunks
+from ethos.stats.scoring import RespondentScores, Scorer
 from ethos.stats.tree import UnitTree
 
 
@@ -126,8 +126,7 @@ def score_cube(
     holding every respondent's scores: at national size that array alone is 145 MB.
     """
     scorer = Scorer(instrument)
-    chunks = score_chunks(data, instrument)
-    return _build(scorer.measures, scorer.percent, chunks, units, tree, breakdowns)
+    return _build(scorer.measures, scorer.percent, scorer.chunks(data), units, tree, breakdowns)
 
 
 def _build(

@@ -152,25 +152,6 @@ def score_respondents(data: Any, instrument: Instrument) -> RespondentScores:
     return RespondentScores(scorer.measures, values, scorer.percent)
 
 
-def score_chunks(
-    data: Any, instrument: Instrument, rows: int = 65_536
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Score ``data`` ``rows`` respondents at a time: ``(first row, scores)`` per chunk.
-
-    The scores are those of :func:`score_respondents`; a polars frame is also read a chunk at
-    a time, so neither the answer codes nor the scores of a national survey are held whole.
-    """
-    scorer = Scorer(instrument)
-    items = list(instrument.item_ids)
-    if getattr(data, "slice", None) is not None and getattr(data, "height", None) is not None:
-        for start in range(0, data.height, rows):
-            yield start, scorer.score(_code_matrix(data.slice(start, rows), items), start)
-        return
-    codes = _code_matrix(data, items)
-    for start in range(0, codes.shape[0], rows):
-        yield start, scorer.score(codes[start : start + rows], start)
-
-
 class Scorer:
     """One instrument's scoring tables, prepared once and applied to any rows of codes."""
 
@@ -216,3 +197,18 @@ class Scorer:
         for target, parts in self.combined:
             values[:, target] = values[:, parts].mean(axis=1)
         return values
+
+    def chunks(self, data: Any, rows: int = 65_536) -> Iterator[tuple[int, np.ndarray]]:
+        """Score ``data`` ``rows`` respondents at a time: ``(first row, scores)`` per chunk.
+
+        The scores are those of :meth:`score`; a polars frame is also read a chunk at a time,
+        so neither the answer codes nor the scores of a national survey are held whole.
+        """
+        items = list(self.instrument.item_ids)
+        if getattr(data, "slice", None) is not None and getattr(data, "height", None) is not None:
+            for start in range(0, data.height, rows):
+                yield start, self.score(_code_matrix(data.slice(start, rows), items), start)
+            return
+        codes = _code_matrix(data, items)
+        for start in range(0, codes.shape[0], rows):
+            yield start, self.score(codes[start : start + rows], start)
