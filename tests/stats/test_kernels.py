@@ -137,9 +137,14 @@ def test_the_cube_matches_sums_over_each_subtree(trust) -> None:
         own = unit == u
         for a, b in itertools.product(range(len(first.categories)), range(len(second.categories))):
             rows = own & (first.codes == a) & (second.codes == b)
-            np.testing.assert_array_equal(
-                joint.direct[u, a, b], (~np.isnan(scores[rows])).sum(axis=0)
-            )
+            np.testing.assert_array_equal(joint.at(u, a, b), (~np.isnan(scores[rows])).sum(axis=0))
+    # One row per combination somebody is in, each unit's rows in cell order.
+    present = {
+        (int(u), int(a), int(b)) for u, a, b in zip(unit, first.codes, second.codes, strict=True)
+    }
+    assert joint.cell.size == len(present)
+    for u in range(tree.size):
+        assert np.all(np.diff(joint.cell[joint.start[u] : joint.start[u + 1]]) > 0)
 
 
 def test_scoring_as_it_aggregates_gives_the_cube_of_the_whole_scores(trust) -> None:
@@ -174,9 +179,21 @@ def test_rollup_and_carry_up_match_a_walk_up_the_parents() -> None:
     np.testing.assert_array_equal(tree.rollup(direct), expected_total)
     out = np.empty_like(direct)
     counted = np.full(direct.shape, 7, dtype=np.int8)
-    _kernels.carry_up(direct, carry, tree.parent, out, counted)
+    first, count = tree.child_ranges()
+    reason = np.where(carry, 3, 0).astype(np.int8)  # any reason above 0 is carried
+    every = np.arange(59, -1, -1)
+    _kernels.carry_up(direct, reason, first, count, every, out, counted)
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(counted, np.minimum(pieces, 2))
+    # Refreshing only a changed unit and its ancestors gives what a full pass gives.
+    changed = 59
+    reason[changed] = np.where(reason[changed] > 0, 0, 2)
+    path = [changed, *tree.ancestors(changed)]
+    _kernels.carry_up(direct, reason, first, count, np.array(path), out, counted)
+    again, again_counted = np.empty_like(direct), np.empty_like(counted)
+    _kernels.carry_up(direct, reason, first, count, every, again, again_counted)
+    np.testing.assert_array_equal(out, again)
+    np.testing.assert_array_equal(counted, again_counted)
 
 
 def test_union_leaks_matches_every_subset_enumerated() -> None:
@@ -213,7 +230,11 @@ def test_small_remainders_match_remainders_built_child_by_child() -> None:
             rest[tree.parent[i]] += np.where(carry[i], rest[i], 0)
         expected = ((rest > 0) & (rest < 5)).any(axis=1)
         first, count = tree.child_ranges()
-        found = _kernels.small_remainders(direct, carry, first, count, tree.depth, 5)
+        unit, cell = np.nonzero(direct.any(axis=2))  # the sparse rows, unit by unit
+        start = np.searchsorted(unit, np.arange(size + 1))
+        found = _kernels.small_remainders(
+            start, cell, direct[unit, cell], 4, carry, first, count, tree.depth, 5
+        )
         np.testing.assert_array_equal(found, expected)
 
 
@@ -224,3 +245,20 @@ def test_large_arrays_come_zeroed_and_writable_from_their_own_map() -> None:
     assert small.shape == (3, 4) and small.dtype == np.int8 and not small.any()
     big[599, 599] = 1.5
     assert big.sum() == 1.5 and big.flags.c_contiguous and big.flags.writeable
+
+
+def test_primary_and_opaque_unit_loops_match_array_expressions() -> None:
+    rng = np.random.default_rng(17)
+    n = rng.integers(0, 14, size=(50, 5, 3)).astype(np.int32)
+    reason = np.full(n.shape, 9, dtype=np.int8)
+    _kernels.primary_reasons(n, 10, 2, 1, reason)
+    np.testing.assert_array_equal(reason, np.where(n == 0, 1, np.where(n < 10, 2, 0)))
+    reason[rng.random(n.shape) < 0.1] = 3
+    expected = reason.copy()
+    expose = (expected[:, :1, :] > 0) & (expected[:, 1:, :] == 0)
+    expected[:, 1:, :][expose] = 5
+    units = np.arange(50)
+    changed = _kernels.hide_breakdowns_of_hidden(reason, units, 5, 0)
+    np.testing.assert_array_equal(reason, expected)
+    np.testing.assert_array_equal(changed, expose.any(axis=(1, 2)))
+    assert not _kernels.hide_breakdowns_of_hidden(reason, units[::7], 5, 0).any()

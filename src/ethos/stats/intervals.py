@@ -295,7 +295,9 @@ def benjamini_hochberg(pvalues: npt.ArrayLike, alpha: float = 0.05) -> FDRResult
     idx = np.flatnonzero(~np.isnan(p))
     m = idx.size
     if m:
-        order = idx[np.argsort(p[idx], kind="stable")]
+        # Tied p-values get the same q whatever their order (the running minimum from the top
+        # reaches the last of them first), so a faster sort that breaks ties anyhow will do.
+        order = idx[np.argsort(p[idx])]
         scaled = p[order] * m / np.arange(1, m + 1)
         q[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     reject = np.zeros(p.shape, dtype=bool)

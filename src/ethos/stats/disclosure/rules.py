@@ -14,6 +14,9 @@ The rules, in the order of ``docs/methods/disclosure-control.md``:
 5. :func:`unions`: a child's shown total cannot unlock its hidden breakdown at its parent.
 6. :func:`cross_tabs`: two breakdowns side by side cannot single out a small group.
 
+Each rule takes the units to look at (all by default) and returns the units whose cells it
+hid, so that after the first round :func:`protect` looks again only where something changed.
+
 The attacker in ``tests/stats/attacker.py`` checks the outcome: knowing every published cell
 (and which groups are empty), it solves the whole linear system and must determine no hidden
 cell and no group smaller than ``k``.
@@ -52,6 +55,7 @@ REASONS = {
     "this survey)",
 }
 _BIG = np.iinfo(np.int64).max
+_NONE = np.empty(0, dtype=np.int64)
 
 
 def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
@@ -64,25 +68,65 @@ def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
     computed once per round: a rule that acts on a remainder made stale by an earlier rule in
     the same round can only hide more, and the loops stop only after a round that started
     from fresh remainders changed nothing.
+
+    After the first round, each rule looks only at the units where its answer could have
+    changed: units with a cell hidden since the rule last looked, and their ancestors (a rule
+    reads a unit's own cells, its children's and its subtree's remainders, nothing else). The
+    result is the same as looking at every unit every round (``tests/stats`` checks both
+    ways); at national size it saves most of the rounds' time, since after the first round
+    only tens of units change.
     """
+    return _protect(cube, k, breakdowns_at, incremental=True)
+
+
+def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.ndarray:
     if breakdowns_at not in BREAKDOWNS_AT:
         raise ValueError(f"breakdowns_at must be one of {BREAKDOWNS_AT}, got {breakdowns_at!r}")
     reason = primary(cube.n, k)
     if breakdowns_at == "organisation":
         organisation_only(reason)
     scratch = _Scratch(cube)
+    everyone = np.arange(cube.tree.size)
+
+    def again(changed: np.ndarray) -> np.ndarray:
+        return _with_ancestors(cube, changed) if incremental else everyone
+
+    inner = outer = everyone  # the units the inner rules and the outer rules look at next
     while True:
         while True:  # the cheap rules first, to a fixed point
-            remainders = _remainders(cube, reason > 0, scratch)
-            changed = hierarchy(cube, reason, k, remainders)
-            changed = opaque_units(reason) or changed
-            changed = categories(cube, reason, k) or changed
-            if not changed:
+            remainders = _remainders(cube, reason, scratch, inner)
+            hid = hierarchy(cube, reason, k, remainders, inner)
+            opaque = opaque_units(reason, _join(inner, hid))
+            cat = categories(cube, reason, k, _join(inner, hid, opaque))
+            changed = np.concatenate([hid, opaque, cat])
+            if changed.size == 0:
                 break
-        changed = unions(cube, reason, k, remainders[0])
-        changed = cross_tabs(cube, reason, k) or changed
-        if not changed:
+            inner = again(changed)
+            outer = _join(outer, inner)
+        changed = unions(cube, reason, k, remainders[0], outer)
+        changed = np.concatenate([changed, cross_tabs(cube, reason, k)])
+        if changed.size == 0:
             return reason
+        inner = outer = again(changed)
+
+
+def _join(units: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """Sorted unique units of ``units`` and ``more`` (``units`` itself when it is empty-handed)."""
+    if all(m.size == 0 for m in more):
+        return units
+    return np.unique(np.concatenate([units, *more]))
+
+
+def _with_ancestors(cube: Cube, units: np.ndarray) -> np.ndarray:
+    """Sorted unique ``units`` and every ancestor of theirs."""
+    mark = np.zeros(cube.tree.size, dtype=bool)
+    step = np.unique(units)
+    while step.size:
+        step = step[~mark[step]]
+        mark[step] = True
+        step = cube.tree.parent[step]
+        step = np.unique(step[step >= 0])
+    return np.flatnonzero(mark)
 
 
 class _Scratch:
@@ -96,8 +140,7 @@ class _Scratch:
 def primary(n: np.ndarray, k: int) -> np.ndarray:
     """Rule 1: a cell with fewer than ``k`` respondents is hidden (counts, values, all)."""
     reason = _kernels.zeros(n.shape, dtype=np.int8)
-    reason[(n > 0) & (n < k)] = PRIMARY
-    reason[n == 0] = NO_RESPONSES
+    _kernels.primary_reasons(n, k, PRIMARY, NO_RESPONSES, reason)
     return reason
 
 
@@ -118,7 +161,8 @@ def hierarchy(
     reason: np.ndarray,
     k: int,
     remainders: tuple[np.ndarray, np.ndarray] | None = None,
-) -> bool:
+    units: np.ndarray | None = None,
+) -> np.ndarray:
     """Rule 2: subtracting shown sub-units from a shown unit must not expose a small group.
 
     For each unit, slot and measure, the *remainder* is the respondents of the unit's subtree
@@ -127,31 +171,32 @@ def hierarchy(
     must not be one hidden child's remainder alone (that child would be worked out exactly).
     A hidden cell whose remainder is 0 is the sum of shown cells, so it too would be known.
     Fix: hide the unit's smallest shown child; if it has none, hide the unit itself.
+    Looks at ``units`` (all by default); returns the units it changed.
     """
     if cube.tree.size < 2:
-        return False
-    hidden = reason > 0
-    remainder, pieces = remainders if remainders is not None else _remainders(cube, hidden)
+        return _NONE
+    remainder, pieces = remainders if remainders is not None else _remainders(cube, reason)
     # A leaf never violates: shown, its remainder is its own n (>= k); hidden, it is n > 0.
-    inner = np.flatnonzero(cube.tree.child_ranges()[1] > 0)
-    rest, shown = remainder[inner], ~hidden[inner]
+    count = cube.tree.child_ranges()[1]
+    inner = np.flatnonzero(count > 0) if units is None else units[count[units] > 0]
+    rest, shown = remainder[inner], reason[inner] == SHOWN
     small = shown & (rest > 0) & (rest < k)
     lone = shown & (pieces[inner] == 1) & (cube.direct_n[inner] == 0)
     known = ~shown & (cube.n[inner] > 0) & (rest == 0)
     p, s, m = np.nonzero(small | lone | known)
     if p.size == 0:
-        return False
+        return _NONE
     u = inner[p]
-    child = _smallest_shown_child(cube, hidden, u, s, m)
+    child = _smallest_shown_child(cube, reason, u, s, m)
     found = child >= 0
     reason[child[found], s[found], m[found]] = HIERARCHY
     itself = ~found & shown[p, s, m]
     reason[u[itself], s[itself], m[itself]] = HIERARCHY
-    return bool(found.any() or itself.any())
+    return np.concatenate([child[found], u[itself]])
 
 
 def _smallest_shown_child(
-    cube: Cube, hidden: np.ndarray, u: np.ndarray, s: np.ndarray, m: np.ndarray
+    cube: Cube, reason: np.ndarray, u: np.ndarray, s: np.ndarray, m: np.ndarray
 ) -> np.ndarray:
     """For each cell (u, s, m), the shown child of ``u`` with the fewest respondents, or -1."""
     first, count = cube.tree.child_ranges()
@@ -160,7 +205,7 @@ def _smallest_shown_child(
     offsets = np.cumsum(counts) - counts
     child = np.repeat(first[u], counts) + np.arange(owner.size) - np.repeat(offsets, counts)
     size = cube.n[child, s[owner], m[owner]].astype(np.int64)
-    usable = ~hidden[child, s[owner], m[owner]] & (size > 0)
+    usable = (reason[child, s[owner], m[owner]] == SHOWN) & (size > 0)
     width = int(counts.max(initial=0)) + 1
     keyed = np.where(usable, size * width + (child - np.repeat(first[u], counts)), _BIG)
     best = np.full(u.size, _BIG, dtype=np.int64)
@@ -171,29 +216,31 @@ def _smallest_shown_child(
 
 
 def _remainders(
-    cube: Cube, hidden: np.ndarray, scratch: _Scratch | None = None
+    cube: Cube, reason: np.ndarray, scratch: _Scratch | None = None, units: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's remainder, and how many hidden children contribute a non-empty one (0, 1,
-    or 2 for two or more)."""
+    or 2 for two or more), refreshed for ``units`` (sorted; all by default) in ``scratch``."""
     scratch = scratch or _Scratch(cube)
-    _kernels.carry_up(cube.direct_n, hidden, cube.tree.parent, scratch.remainder, scratch.pieces)
+    first, count = cube.tree.child_ranges()
+    order = np.arange(cube.tree.size - 1, -1, -1) if units is None else units[::-1]
+    _kernels.carry_up(cube.direct_n, reason, first, count, order, scratch.remainder, scratch.pieces)
     return scratch.remainder, scratch.pieces
 
 
-def opaque_units(reason: np.ndarray) -> bool:
+def opaque_units(reason: np.ndarray, units: np.ndarray | None = None) -> np.ndarray:
     """Rule 3: where a unit's overall result is hidden, all its breakdowns are hidden too.
 
     A hidden total with shown categories is partly known (total = the sum of its categories),
-    so subtracting it from its parent would expose more than its hidden categories.
+    so subtracting it from its parent would expose more than its hidden categories. Looks at
+    ``units`` (all by default); returns the units it changed.
     """
-    expose = (reason[:, :1, :] > 0) & (reason[:, 1:, :] == SHOWN)
-    if not expose.any():
-        return False
-    reason[:, 1:, :][expose] = UNIT_HIDDEN
-    return True
+    units = np.arange(reason.shape[0]) if units is None else units
+    return units[_kernels.hide_breakdowns_of_hidden(reason, units, UNIT_HIDDEN, SHOWN)]
 
 
-def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
+def categories(
+    cube: Cube, reason: np.ndarray, k: int, units: np.ndarray | None = None
+) -> np.ndarray:
     """Rule 4: a unit's breakdowns are shown whole and together, or not at all.
 
     If any category with respondents is hidden while the unit's total is shown, every category
@@ -201,16 +248,24 @@ def categories(cube: Cube, reason: np.ndarray, k: int) -> bool:
     categories would give the hidden ones away, alone or together, and with two columns the
     shown one would help solve the other (see :func:`cross_tabs`). If a column has a single
     category with respondents, that category is the whole unit, so hiding it means hiding the
-    unit.
+    unit. Looks at ``units`` (all by default); returns the units it changed.
     """
     if not cube.layout.offsets:
-        return False
+        return _NONE
     layout = cube.layout
     ends = np.add(layout.offsets, [len(c) for c in layout.categories], dtype=np.int64)
-    return bool(_kernels.hide_partial_breakdowns(reason, cube.n, ends, CATEGORY, SHOWN))
+    units = np.arange(cube.tree.size) if units is None else units
+    changed = _kernels.hide_partial_breakdowns(reason, cube.n, ends, CATEGORY, SHOWN, units)
+    return units[changed]
 
 
-def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None = None) -> bool:
+def unions(
+    cube: Cube,
+    reason: np.ndarray,
+    k: int,
+    remainder: np.ndarray | None = None,
+    units: np.ndarray | None = None,
+) -> np.ndarray:
     """Rule 5: a child's shown total must not unlock its hidden breakdown at the parent.
 
     When a unit shows its breakdown by a column and a child shows its total but hides its
@@ -218,38 +273,67 @@ def unions(cube: Cube, reason: np.ndarray, k: int, remainder: np.ndarray | None 
     the parent's shown cells in S minus its shown children's cells leave the hidden mass in S;
     subtracting the totals of hidden-breakdown children whose categories all lie in S must not
     leave 1 to ``k - 1`` respondents. Every S is checked at once with a subset-sum transform
-    over category bitmasks. Fix: hide the total of the smallest such child.
+    over category bitmasks. Fix: hide the total of the smallest such child. Looks at the
+    parents among ``units`` (all by default); returns the units it changed.
     """
-    changed = False
-    hidden = reason > 0
+    tree = cube.tree
     if remainder is None:
-        remainder = _remainders(cube, hidden)[0]
+        remainder = _remainders(cube, reason)[0]
+    first, count = tree.child_ranges()
+    pick_parents: slice | np.ndarray
+    pick_kids: slice | np.ndarray
+    if units is None:  # every unit but the root is a child: slices, no copies
+        parents, kids = np.arange(tree.size), np.arange(1, tree.size)
+        pick_parents, pick_kids = slice(None), slice(1, None)
+    else:
+        parents = units[count[units] > 0]
+        counts = count[parents]
+        offsets = np.cumsum(counts) - counts
+        kids = np.repeat(first[parents] - offsets, counts) + np.arange(counts.sum())
+        pick_parents, pick_kids = parents, kids
+    local = np.full(tree.size, -1)
+    local[parents] = np.arange(parents.size)
+    total_shown = reason[pick_kids, 0, :] == SHOWN
+    parent_shown = reason[pick_parents, 0, :] == SHOWN
+    changed = []
     for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
-        block = slice(offset, offset + len(cats))
-        present = cube.n[:, block, :] > 0
-        masked = ~hidden[:, 0, :] & (present & hidden[:, block, :]).any(axis=1)
-        open_ = ~hidden[:, 0, :] & present.any(axis=1) & ~masked
-        c, m = np.nonzero(masked[1:])
-        c += 1
-        keep = open_[cube.tree.parent[c], m]
-        c, m = c[keep], m[keep]
-        if c.size == 0 or len(cats) > 16:
+        if len(cats) > 16:
             continue
-        bad = _union_violations(cube, remainder[:, block, :], present, c, m, k)
+        block = slice(offset, offset + len(cats))
+        present = cube.n[pick_kids, block, :] > 0
+        masked = total_shown & (present & (reason[pick_kids, block, :] > 0)).any(axis=1)
+        above = cube.n[pick_parents, block, :] > 0
+        hides = (above & (reason[pick_parents, block, :] > 0)).any(axis=1)
+        open_ = parent_shown & above.any(axis=1) & ~hides
+        i, m = np.nonzero(masked)
+        keep = open_[local[tree.parent[kids[i]]], m]
+        i, m = i[keep], m[keep]
+        if i.size == 0:
+            continue
+        bad = _union_violations(cube, remainder[:, block, :], present, kids, i, m, k)
         if bad.size:
-            changed = True
-            reason[c[bad], 0, m[bad]] = UNION
-    return changed
+            c = kids[i[bad]]
+            reason[c, 0, m[bad]] = UNION
+            changed.append(c)
+    return np.concatenate(changed) if changed else _NONE
 
 
 def _union_violations(
-    cube: Cube, remainder: np.ndarray, present: np.ndarray, c: np.ndarray, m: np.ndarray, k: int
+    cube: Cube,
+    remainder: np.ndarray,
+    present: np.ndarray,
+    kids: np.ndarray,
+    i: np.ndarray,
+    m: np.ndarray,
+    k: int,
 ) -> np.ndarray:
-    """Indices into ``c`` of the smallest child in each (parent, measure) that leaks."""
+    """Indices into ``i`` (rows of ``present``, units ``kids[i]``) of the smallest child in
+    each (parent, measure) that leaks."""
     width = present.shape[1]
+    c = kids[i]
     parent = cube.tree.parent[c]
     pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
-    masks = present[c, :, m] @ (1 << np.arange(width))
+    masks = present[i, :, m] @ (1 << np.arange(width))
     order = np.argsort(group, kind="stable")
     start = np.searchsorted(group[order], np.arange(pair.size + 1))
     mass = remainder[pair // cube.n.shape[2], :, pair % cube.n.shape[2]].astype(np.float64)
@@ -265,7 +349,7 @@ def _union_violations(
     return ranked[first]
 
 
-def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
+def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> np.ndarray:
     """Rule 6: two breakdowns shown together must not single out a small group.
 
     Where a unit shows its breakdowns, an attacker knows both margins of the cross-tab of the
@@ -273,23 +357,30 @@ def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> bool:
     hidden (recursively), since the shown children can be subtracted. With both margins known
     (and empty cells known to be empty), cells of that cross-tab can be solved for. So every
     non-empty cell of it must hold at least ``k`` respondents; then anything an attacker can
-    solve for is a union of such cells. Fix: hide the unit's breakdowns.
+    solve for is a union of such cells. Fix: hide the unit's breakdowns. Looks at every unit
+    (a unit's breakdown remainder reaches down its whole subtree); returns the units it
+    changed.
     """
     if not cube.joint:
-        return False
+        return _NONE
     hidden = reason[:, 1:, :] > 0
     breakdown_hidden = (hidden & (cube.n[:, 1:, :] > 0)).any(axis=1) | (reason[:, 0, :] > 0)
     first, count = cube.tree.child_ranges()
     exposed = np.zeros(breakdown_hidden.shape, dtype=bool)
     for joint in cube.joint:
-        direct = joint.direct.reshape(joint.direct.shape[0], -1, joint.direct.shape[-1])
         exposed |= _kernels.small_remainders(
-            direct, breakdown_hidden, first, count, cube.tree.depth, k
+            joint.start,
+            joint.cell,
+            joint.counts,
+            joint.cells,
+            breakdown_hidden,
+            first,
+            count,
+            cube.tree.depth,
+            k,
         )
     u, m = np.nonzero(exposed & ~breakdown_hidden)
-    if u.size == 0:
-        return False
     present = cube.n[u, 1:, m] > 0
     rows, slots = np.nonzero(present)
     reason[u[rows], 1 + slots, m[rows]] = CROSS
-    return True
+    return u[rows]
