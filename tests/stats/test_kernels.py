@@ -100,6 +100,19 @@ def test_a_bad_code_in_a_later_chunk_names_its_respondent(trust) -> None:
         list(Scorer(instrument).chunks(broken, rows=97))
 
 
+@pytest.mark.parametrize("code", [-3, 0, 6, 99])
+def test_a_code_below_above_or_between_the_scales_codes_is_named(trust, code) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    item = instrument.items[5]
+    assert code not in instrument.scales[item.scale].codes  # 0 and 6 fall in gaps or above
+    broken = responses.with_columns(
+        pl.when(pl.int_range(pl.len()) == 200).then(code).otherwise(pl.col(item.id)).alias(item.id)
+    )
+    with pytest.raises(ValueError, match=f"item '{item.id}' has code {code} at respondent 201"):
+        score_respondents(broken, instrument)
+
+
 def test_the_cube_matches_sums_over_each_subtree(trust) -> None:
     responses, tree, unit = trust
     instrument = load_instrument("culture")

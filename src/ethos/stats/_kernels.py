@@ -67,12 +67,13 @@ def score_codes(
 ) -> int:
     """Score every direct measure of every respondent into ``out[:, columns]``.
 
-    ``codes[r, j]`` is respondent r's answer code to item j (-1 = blank); ``tables[j, c]``
-    the keyed score of code c (NaN = does not score), valid for ``0 <= c < lengths[j]`` and
-    not ``-inf``. Measure d's items are ``item_index[item_ptr[d]:item_ptr[d + 1]]``. A mean
-    measure is the mean of the answered items' scores; a percent measure is 1 when the
-    answered items are positive (above 5) by its rule (``every``: all of them, else any),
-    else 0; both are NaN when fewer than ``minimum[d]`` items were answered.
+    ``codes[r, j]`` is respondent r's answer code to item j (-1 = blank), with ``-1 <= code <
+    lengths[j]``; ``tables[j, code + 1]`` is its keyed score (NaN = blank or does not score,
+    ``-inf`` = not on the scale). Measure d's items are
+    ``item_index[item_ptr[d]:item_ptr[d + 1]]``. A mean measure is the mean of the answered
+    items' scores; a percent measure is 1 when the answered items are positive (above 5) by
+    its rule (``every``: all of them, else any), else 0; both are NaN when fewer than
+    ``minimum[d]`` items were answered.
 
     Returns -1, or the flat index ``r * items + j`` of the first code (in chunks of rows,
     then items) that is not on its item's scale, in which case ``out`` is incomplete.
@@ -87,18 +88,29 @@ def score_codes(
     for start in range(0, rows, CHUNK):
         size = min(CHUNK, rows - start)
         for j in range(items):
-            length = lengths[j]
-            for r in range(size):
-                code = codes[start + r, j]
-                if code == -1:
-                    value = np.float32(np.nan)
-                elif code < 0 or code >= length or tables[j, code] == -np.inf:
-                    return (start + r) * items + j
-                else:
-                    value = tables[j, code]
-                known = value == value
-                answered[j, r] = known
-                score[j, r] = value if known else np.float32(0.0)
+            # Check the range first, then look up without branches (the loop vectorises).
+            column, table, scores, known = (
+                codes[start : start + size, j],
+                tables[j],
+                score[j],
+                answered[j],
+            )
+            low = high = np.int64(column[0])
+            for r in range(1, size):
+                low, high = min(low, np.int64(column[r])), max(high, np.int64(column[r]))
+            off_scale = low < -1 or high >= lengths[j]
+            if not off_scale:
+                for r in range(size):
+                    value = table[np.int64(column[r]) + 1]
+                    off_scale |= value == -np.inf
+                    scored = value == value
+                    known[r] = scored
+                    scores[r] = value if scored else np.float32(0.0)
+            if off_scale:
+                for r in range(size):
+                    code = np.int64(column[r])
+                    if code < -1 or code >= lengths[j] or table[code + 1] == -np.inf:
+                        return (start + r) * items + j
         for d in range(measures):
             count[:size] = 0
             positive[:size] = 0
@@ -109,15 +121,17 @@ def score_codes(
                     count[r] += item_answered[r]
                     total[r] += item_score[r]
                     positive[r] += item_score[r] > np.float32(5.0)
-            column = columns[d]
-            for r in range(size):
-                if count[r] < minimum[d]:
-                    out[start + r, column] = np.nan
-                elif percent[d]:
+            column_out, least = columns[d], minimum[d]
+            if percent[d]:
+                for r in range(size):
                     hit = positive[r] == count[r] if every[d] else positive[r] > 0
-                    out[start + r, column] = 1.0 if hit else 0.0
-                else:
-                    out[start + r, column] = total[r] / count[r]
+                    value = 1.0 if hit else 0.0
+                    out[start + r, column_out] = value if count[r] >= least else np.nan
+            else:
+                for r in range(size):
+                    out[start + r, column_out] = (
+                        total[r] / count[r] if count[r] >= least else np.nan
+                    )
     return -1
 
 

@@ -104,7 +104,8 @@ def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
 def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], Summary, np.ndarray]:
     """Unravelled positions, summary and percent flags of ``cube`` at flat ``cells``."""
     where = np.unravel_index(cells, cube.n.shape)
-    summary = summarise(cube.n[where], cube.total[where], cube.sumsq[where])
+    # np.take on flat positions: much faster than indexing with three arrays.
+    summary = summarise(*(np.take(a, cells) for a in (cube.n, cube.total, cube.sumsq)))
     return where, summary, cube.percent[where[2]]
 
 
@@ -114,11 +115,10 @@ def _scale(percent: np.ndarray) -> np.ndarray:
 
 def against_organisation(cube: Cube, cells: np.ndarray) -> Comparison:
     """Each cell (flat positions ``cells``) against the rest of the organisation."""
-    (u, s, m), a, percent = _at(cube, cells)
+    (u, _, _), a, percent = _at(cube, cells)
+    at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(
-        cube.n[0, s, m] - cube.n[u, s, m],
-        cube.total[0, s, m] - cube.total[u, s, m],
-        cube.sumsq[0, s, m] - cube.sumsq[u, s, m],
+        *(np.take(x, at_root) - np.take(x, cells) for x in (cube.n, cube.total, cube.sumsq))
     )
     p = _test(a, rest, percent, u != 0)
     return _finish("organisation", (a.mean - rest.mean) * _scale(percent), p)

@@ -164,9 +164,11 @@ class Scorer:
         index = {m.id: c for c, m in enumerate(instrument.measures)}
         self.tables = _tables(instrument)
         width = max((t.size for t in self.tables), default=1)
-        self.table = np.full((len(self.tables), width), -np.inf, dtype=np.float32)
+        # Column 0 is the blank code -1, column c + 1 code c (see _kernels.score_codes).
+        self.table = np.full((len(self.tables), width + 1), -np.inf, dtype=np.float32)
+        self.table[:, 0] = np.nan
         for j, t in enumerate(self.tables):
-            self.table[j, : t.size - 1] = t[:-1]
+            self.table[j, 1 : t.size] = t[:-1]
         members = [[position[i] for i in m.items] for m in direct]
         self.arguments = (
             np.array([t.size - 1 for t in self.tables], dtype=np.int64),

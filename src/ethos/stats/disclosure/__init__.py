@@ -101,8 +101,9 @@ def publish(
     reason = protect(cube, k, breakdowns_at)
     shown = np.flatnonzero(reason.ravel() == SHOWN)
     where = np.unravel_index(shown, reason.shape)
-    summary = summarise(cube.n[where], cube.total[where], cube.sumsq[where])
-    count, total = summary.n, cube.total[where]
+    total = np.take(cube.total, shown)
+    summary = summarise(np.take(cube.n, shown), total, np.take(cube.sumsq, shown))
+    count = summary.n
     percent = cube.percent[where[2]]
     value, low, high = (np.full(shown.size, np.nan) for _ in range(3))
     interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
