@@ -275,3 +275,15 @@ def test_primary_and_opaque_unit_loops_match_array_expressions() -> None:
     np.testing.assert_array_equal(reason, expected)
     np.testing.assert_array_equal(changed, expose.any(axis=(1, 2)))
     assert not _kernels.hide_breakdowns_of_hidden(reason, units[::7], 5, 0).any()
+
+
+def test_breakdown_flags_match_array_expressions() -> None:
+    rng = np.random.default_rng(19)
+    n = rng.integers(0, 3, size=(40, 7, 4)).astype(np.int32)
+    reason = (rng.random(n.shape) < 0.3).astype(np.int8) * 3
+    units = np.array([0, 5, 6, 39])
+    some, hides = _kernels.breakdown_flags(n, reason, 2, 6, units)
+    block = slice(2, 6)
+    np.testing.assert_array_equal(some, (n[units, block] > 0).any(axis=1))
+    expected = ((n[units, block] > 0) & (reason[units, block] > 0)).any(axis=1)
+    np.testing.assert_array_equal(hides, expected)

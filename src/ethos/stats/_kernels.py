@@ -332,6 +332,25 @@ def hide_partial_breakdowns(
 
 
 @njit(cache=True, nogil=True)
+def breakdown_flags(
+    n: np.ndarray, reason: np.ndarray, start: int, stop: int, units: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per listed unit and measure, over slots ``start`` to ``stop - 1`` (one breakdown, or
+    all): does some category have respondents (``some``), and is some category with
+    respondents hidden (``hides``, ``reason > 0``)? Returns ``(some, hides)``."""
+    some = np.zeros((units.size, n.shape[2]), dtype=np.bool_)
+    hides = np.zeros((units.size, n.shape[2]), dtype=np.bool_)
+    for i in range(units.size):
+        counts, cells = n[units[i]], reason[units[i]]
+        for s in range(start, stop):
+            for m in range(n.shape[2]):
+                present = counts[s, m] > 0
+                some[i, m] |= present
+                hides[i, m] |= present and cells[s, m] > 0
+    return some, hides
+
+
+@njit(cache=True, nogil=True)
 def union_leaks(
     start: np.ndarray, masks: np.ndarray, weight: np.ndarray, mass: np.ndarray, k: int
 ) -> np.ndarray:

@@ -280,63 +280,56 @@ def unions(
     if remainder is None:
         remainder = _remainders(cube, reason)[0]
     first, count = tree.child_ranges()
-    pick_parents: slice | np.ndarray
-    pick_kids: slice | np.ndarray
-    if units is None:  # every unit but the root is a child: slices, no copies
-        parents, kids = np.arange(tree.size), np.arange(1, tree.size)
-        pick_parents, pick_kids = slice(None), slice(1, None)
+    if units is None:
+        parents = np.arange(tree.size)
+        kids, rows = parents[1:], parents  # every unit but the root is a child
     else:
         parents = units[count[units] > 0]
         counts = count[parents]
         offsets = np.cumsum(counts) - counts
         kids = np.repeat(first[parents] - offsets, counts) + np.arange(counts.sum())
-        pick_parents, pick_kids = parents, kids
+        rows = np.union1d(parents, kids)
     local = np.full(tree.size, -1)
-    local[parents] = np.arange(parents.size)
-    total_shown = reason[pick_kids, 0, :] == SHOWN
-    parent_shown = reason[pick_parents, 0, :] == SHOWN
+    local[rows] = np.arange(rows.size)
+    total_shown = reason[rows, 0, :] == SHOWN
     changed = []
     for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
         if len(cats) > 16:
             continue
-        block = slice(offset, offset + len(cats))
-        present = cube.n[pick_kids, block, :] > 0
-        masked = total_shown & (present & (reason[pick_kids, block, :] > 0)).any(axis=1)
-        above = cube.n[pick_parents, block, :] > 0
-        hides = (above & (reason[pick_parents, block, :] > 0)).any(axis=1)
-        open_ = parent_shown & above.any(axis=1) & ~hides
-        i, m = np.nonzero(masked)
-        keep = open_[local[tree.parent[kids[i]]], m]
-        i, m = i[keep], m[keep]
-        if i.size == 0:
+        some, hides = _kernels.breakdown_flags(cube.n, reason, offset, offset + len(cats), rows)
+        masked = total_shown & hides  # a shown total over a partly hidden breakdown
+        open_ = total_shown & some & ~hides  # a breakdown shown whole
+        i, m = np.nonzero(masked[local[kids]])
+        c = kids[i]
+        keep = open_[local[tree.parent[c]], m]
+        c, m = c[keep], m[keep]
+        if c.size == 0:
             continue
-        bad = _union_violations(cube, remainder[:, block, :], present, kids, i, m, k)
+        bad = _union_violations(cube, remainder, offset, len(cats), c, m, k)
         if bad.size:
-            c = kids[i[bad]]
-            reason[c, 0, m[bad]] = UNION
-            changed.append(c)
+            reason[c[bad], 0, m[bad]] = UNION
+            changed.append(c[bad])
     return np.concatenate(changed) if changed else _NONE
 
 
 def _union_violations(
     cube: Cube,
     remainder: np.ndarray,
-    present: np.ndarray,
-    kids: np.ndarray,
-    i: np.ndarray,
+    offset: int,
+    width: int,
+    c: np.ndarray,
     m: np.ndarray,
     k: int,
 ) -> np.ndarray:
-    """Indices into ``i`` (rows of ``present``, units ``kids[i]``) of the smallest child in
-    each (parent, measure) that leaks."""
-    width = present.shape[1]
-    c = kids[i]
+    """Indices into ``c`` of the smallest child in each (parent, measure) that leaks, for the
+    breakdown in slots ``offset`` to ``offset + width - 1``."""
+    block = slice(offset, offset + width)
     parent = cube.tree.parent[c]
     pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
-    masks = present[i, :, m] @ (1 << np.arange(width))
+    masks = (cube.n[c, block, m] > 0) @ (1 << np.arange(width))
     order = np.argsort(group, kind="stable")
     start = np.searchsorted(group[order], np.arange(pair.size + 1))
-    mass = remainder[pair // cube.n.shape[2], :, pair % cube.n.shape[2]].astype(np.float64)
+    mass = remainder[pair // cube.n.shape[2], block, pair % cube.n.shape[2]].astype(np.float64)
     weight = cube.n[c, 0, m].astype(np.float64)
     leaks = _kernels.union_leaks(start, masks[order], weight[order], mass, k)
     leaking = np.flatnonzero(leaks)
@@ -363,8 +356,9 @@ def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> np.ndarray:
     """
     if not cube.joint:
         return _NONE
-    hidden = reason[:, 1:, :] > 0
-    breakdown_hidden = (hidden & (cube.n[:, 1:, :] > 0)).any(axis=1) | (reason[:, 0, :] > 0)
+    everyone = np.arange(cube.tree.size)
+    _, hides = _kernels.breakdown_flags(cube.n, reason, 1, cube.layout.width, everyone)
+    breakdown_hidden = hides | (reason[:, 0, :] > 0)
     first, count = cube.tree.child_ranges()
     exposed = np.zeros(breakdown_hidden.shape, dtype=bool)
     for joint in cube.joint:
