@@ -49,7 +49,7 @@ def run_ethos() -> dict[str, float]:
     start = time.perf_counter()
     imports = start - began
     path = DATA / "responses.parquet"
-    frame = io.read_table(path)
+    frame = io.read_table(path, io.response_columns(instrument, BY))
     tree = io.read_units(DATA / "units.csv")
     units = io.unit_indices(path, frame, tree)
     frame = io.check_responses(path, frame, instrument)

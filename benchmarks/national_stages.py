@@ -35,7 +35,8 @@ def main() -> None:
         timings.append((name, time.perf_counter() - start))
         return result
 
-    frame = timed("read Parquet", lambda: io.read_table(path))
+    columns = io.response_columns(instrument, BY)
+    frame = timed("read Parquet", lambda: io.read_table(path, columns))
     tree = timed("read units", lambda: io.read_units(Path(DATA / "units.csv")))
     units = timed("match units", lambda: io.unit_indices(path, frame, tree))
     frame = timed("check codes", lambda: io.check_responses(path, frame, instrument))

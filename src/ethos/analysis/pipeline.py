@@ -69,14 +69,14 @@ def analyse_files(
     check_min_group(min_group)
     options = options or Options()
     step("Reading responses")
-    frame = io.read_table(responses)
+    frame = io.read_table(responses, io.response_columns(instrument, by))
     tree = io.read_units(units) if units is not None else flat_tree(responses, frame)
     unit_index = io.unit_indices(responses, frame, tree)
     frame = io.check_responses(responses, frame, instrument)
     breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
     previous = None
     if options.previous is not None:
-        before = io.read_table(options.previous)
+        before = io.read_table(options.previous, io.response_columns(instrument, by))
         before_units = io.unit_indices(options.previous, before, tree)
         before = io.check_responses(options.previous, before, instrument)
         before_breakdowns = [breakdown(options.previous, before, instrument, c) for c in by]
@@ -157,16 +157,30 @@ def breakdown(path: Path, frame: pl.DataFrame, instrument: Instrument, column: s
         demographic = known[column]
         categories = demographic.categories()
         mapping = {code: categories.index(c) for code, c in demographic.category_of_code().items()}
-        codes = frame[column].replace_strict(
-            mapping, default=len(categories) - 1, return_dtype=pl.Int64
-        )
-        return Breakdown(column, categories, codes.to_numpy())
+        return Breakdown(column, categories, _lookup(frame[column], mapping, len(categories) - 1))
     text = frame[column].cast(pl.Utf8).str.strip_chars()
     values = sorted(v for v in text.drop_nulls().unique().to_list() if v)
     categories = (*values, NOT_STATED)
     mapping = {v: i for i, v in enumerate(values)}
     codes = text.replace_strict(mapping, default=len(values), return_dtype=pl.Int64)
     return Breakdown(column, categories, codes.to_numpy())
+
+
+def _lookup(values: pl.Series, mapping: dict[int, int], default: int) -> np.ndarray:
+    """``mapping`` of each code as int64, ``default`` for a blank or a code not in it.
+
+    Integer codes index a small table: one gather, several times faster at national size than
+    the hash lookup of ``replace_strict``, which remains for text and widely spread codes.
+    """
+    if not mapping or not values.dtype.is_integer() or max(mapping) - min(mapping) > 65_536:
+        return values.replace_strict(mapping, default=default, return_dtype=pl.Int64).to_numpy()
+    low, high = min(mapping), max(mapping)
+    table = np.full(high - low + 2, default, dtype=np.int64)  # the last slot: anything else
+    table[np.fromiter(mapping, dtype=np.int64, count=len(mapping)) - low] = list(mapping.values())
+    code = pl.col(values.name)
+    slot = pl.when(code.is_between(low, high)).then(code.cast(pl.Int64, strict=False) - low)
+    index = values.to_frame().select(slot.otherwise(high - low + 1)).to_series()
+    return table[index.to_numpy()]
 
 
 def _reliability(frame: pl.DataFrame, instrument: Instrument, k: int) -> tuple[ReliabilityRow, ...]:

@@ -48,56 +48,47 @@ class UnitTree:
 
         Raises ``ValueError`` naming the first duplicate code, unknown parent, extra root or
         cycle.
+
+        A national tree has tens of thousands of units, so the checks look at whole lists
+        first and walk them one by one only to name the first problem, and the breadth-first
+        walk visits a level at a time, giving each unit's depth for free.
         """
         codes = [str(c) for c in codes]
         names = [str(n) for n in names] if names is not None else list(codes)
         if len(parents) != len(codes) or len(names) != len(codes):
             raise ValueError("codes, parents and names must have the same length")
-        position: dict[str, int] = {}
-        for i, code in enumerate(codes):
-            if code in position:
-                raise ValueError(f"unit code '{code}' appears more than once")
-            position[code] = i
-        roots = [i for i, p in enumerate(parents) if p is None or p == ""]
-        if len(roots) != 1:
+        position = dict(zip(codes, range(len(codes)), strict=True))
+        if len(position) != len(codes):
+            seen: set[str] = set()
+            for code in codes:
+                if code in seen:
+                    raise ValueError(f"unit code '{code}' appears more than once")
+                seen.add(code)
+        root, unknown = -1, -2
+        parent_of = [root if p is None or p == "" else position.get(p, unknown) for p in parents]
+        if parent_of.count(root) != 1:
+            roots = [i for i, p in enumerate(parent_of) if p == root]
             found = ", ".join(codes[i] for i in roots[:5]) or "none"
             raise ValueError(f"exactly one unit must have no parent (the root); found {found}")
-        children: list[list[int]] = [[] for _ in codes]
-        for i, p in enumerate(parents):
-            if p is None or p == "":
-                continue
-            if p not in position:
-                raise ValueError(f"unit '{codes[i]}' has unknown parent '{p}'")
-            children[position[p]].append(i)
-        order = _breadth_first(roots[0], children)
-        if len(order) != len(codes):
-            stuck = sorted(set(range(len(codes))) - set(order))[0]
+        if unknown in parent_of:
+            i = parent_of.index(unknown)
+            raise ValueError(f"unit '{codes[i]}' has unknown parent '{parents[i]}'")
+        parent = np.asarray(parent_of, dtype=np.int64)
+        order_list, sizes = _breadth_first(parent_of.index(root), parent)
+        if len(order_list) != len(codes):
+            reached = np.zeros(len(codes), dtype=bool)
+            reached[order_list] = True
+            stuck = int(np.argmin(reached))
             raise ValueError(f"unit '{codes[stuck]}' is part of a cycle of parents")
-        return cls._from_order(order, codes, names, parents, position)
-
-    @classmethod
-    def _from_order(
-        cls,
-        order: list[int],
-        codes: list[str],
-        names: list[str],
-        parents: Sequence[str | None],
-        position: dict[str, int],
-    ) -> UnitTree:
+        order = np.asarray(order_list, dtype=np.int64)
         new_index = np.empty(len(codes), dtype=np.int64)
-        new_index[np.asarray(order)] = np.arange(len(order))
-        parent = np.full(len(codes), -1, dtype=np.int64)
-        for old, p in enumerate(parents):
-            if p is not None and p != "":
-                parent[new_index[old]] = new_index[position[p]]
-        depth = np.zeros(len(codes), dtype=np.int64)
-        for i in range(1, len(order)):
-            depth[i] = depth[parent[i]] + 1
+        new_index[order] = np.arange(len(order))
+        old_parent = parent[order]
         return cls(
-            codes=tuple(codes[i] for i in order),
-            names=tuple(names[i] for i in order),
-            parent=parent,
-            depth=depth,
+            codes=tuple([codes[i] for i in order_list]),
+            names=tuple([names[i] for i in order_list]),
+            parent=np.where(old_parent >= 0, new_index[old_parent], -1),
+            depth=np.repeat(np.arange(len(sizes), dtype=np.int64), sizes),
         )
 
     @classmethod
@@ -168,10 +159,17 @@ class UnitTree:
         return out
 
 
-def _breadth_first(root: int, children: list[list[int]]) -> list[int]:
-    order = [root]
-    head = 0
-    while head < len(order):
-        order.extend(children[order[head]])
-        head += 1
-    return order
+def _breadth_first(root: int, parent: np.ndarray) -> tuple[list[int], list[int]]:
+    """Units in breadth-first order from ``root`` and the number of units at each depth.
+
+    Each level is its parents' children in the parents' order, siblings in file order. One
+    stable sort groups units by parent, so a level is the previous level's runs joined
+    (units in a cycle of parents are never reached).
+    """
+    by_parent = np.argsort(parent, kind="stable").tolist()
+    first = np.searchsorted(parent[by_parent], np.arange(len(parent) + 1)).tolist()
+    order, sizes, level = [root], [1], [root]
+    while level := [c for p in level for c in by_parent[first[p] : first[p + 1]]]:
+        order += level
+        sizes.append(len(level))
+    return order, sizes
