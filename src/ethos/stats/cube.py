@@ -12,7 +12,8 @@ add up to the total.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
@@ -125,8 +126,8 @@ def build_cube(
     breakdowns:
         Categorical columns to break every unit down by.
     """
-    chunks = [(0, scores.values)]
-    return _build(scores.measures, scores.percent, chunks, units, tree, breakdowns)
+    jobs = [lambda: (0, scores.values)]
+    return _build(scores.measures, scores.percent, jobs, units, tree, breakdowns)
 
 
 def score_cube(
@@ -143,13 +144,13 @@ def score_cube(
     holding every respondent's scores: at national size that array alone is 145 MB.
     """
     scorer = Scorer(instrument)
-    return _build(scorer.measures, scorer.percent, scorer.chunks(data), units, tree, breakdowns)
+    return _build(scorer.measures, scorer.percent, scorer.jobs(data), units, tree, breakdowns)
 
 
 def _build(
     measures: tuple[str, ...],
     percent: np.ndarray,
-    chunks: Iterable[tuple[int, np.ndarray]],
+    jobs: Sequence[Callable[[], tuple[int, np.ndarray]]],
     units: np.ndarray,
     tree: UnitTree,
     breakdowns: Sequence[Breakdown],
@@ -164,55 +165,80 @@ def _build(
             raise ValueError(f"breakdown '{b.column}' has a category index out of range")
     layout = _layout(breakdowns)
     shape = (tree.size, layout.width, len(measures))
-    direct_n = _kernels.zeros(shape, dtype=np.int32)
-    total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
-    slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
-    for j, b in enumerate(breakdowns):
-        slots[:, 1 + j] = layout.offsets[j] + b.codes
-    pairs = list(combinations(range(len(breakdowns)), 2))
-    codes = [b.codes.astype(np.int64) for b in breakdowns]
-    joint, rows_of = [], []
-    for j1, j2 in pairs:
-        width = len(breakdowns[j2].categories)
-        cells = len(breakdowns[j1].categories) * width
-        row, bounds, cell = _kernels.pair_rows(units, codes[j1], codes[j2], width, cells, tree.size)
-        counts = np.zeros((cell.size, shape[2]), dtype=np.int32)
-        joint.append(JointCounts(j1, j2, width, cells, bounds, cell, counts))
-        rows_of.append(row)
-    seen = 0
-    for start, values in _ahead(chunks):
-        rows = slice(start, start + values.shape[0])
-        if rows.stop > units.shape[0]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        chunks = _ahead(pool, jobs)  # scoring starts now, while the arrays below are made
+        direct_n = _kernels.zeros(shape, dtype=np.int32)
+        total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
+        slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
+        for j, b in enumerate(breakdowns):
+            slots[:, 1 + j] = layout.offsets[j] + b.codes
+        joint, rows_of = _pairs(units, tree, breakdowns, len(measures))
+        seen = 0
+        for start, values in chunks:
+            rows = slice(start, start + values.shape[0])
+            if rows.stop > units.shape[0]:
+                raise ValueError("units must give one unit per respondent")
+            values = np.ascontiguousarray(values)
+            _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
+            for pair, row in zip(joint, rows_of, strict=True):
+                _kernels.count_pairs(row[rows], values, pair.counts)
+            seen += values.shape[0]
+        if seen != units.shape[0]:
             raise ValueError("units must give one unit per respondent")
-        values = np.ascontiguousarray(values)
-        _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
-        for pair, row in zip(joint, rows_of, strict=True):
-            _kernels.count_pairs(row[rows], values, pair.counts)
-        seen += values.shape[0]
-    if seen != units.shape[0]:
-        raise ValueError("units must give one unit per respondent")
+        # The three roll-ups side by side (each releases the GIL).
+        sums = [pool.submit(tree.rollup, a, in_place=True) for a in (total, sumsq)]
+        n = tree.rollup(direct_n)
+        total, sumsq = (future.result() for future in sums)
     return Cube(
         tree=tree,
         measures=measures,
         percent=percent,
         layout=layout,
-        n=tree.rollup(direct_n),
-        total=tree.rollup(total, in_place=True),
-        sumsq=tree.rollup(sumsq, in_place=True),
+        n=n,
+        total=total,
+        sumsq=sumsq,
         direct_n=direct_n,
         joint=tuple(joint),
     )
 
 
-def _ahead(chunks: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``chunks`` while a second thread makes the next one (scoring releases the GIL, as
-    does the aggregation, so the two overlap on two cores)."""
-    iterator = iter(chunks)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(next, iterator, None)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(next, iterator, None)
-            yield item
+def _pairs(
+    units: np.ndarray, tree: UnitTree, breakdowns: Sequence[Breakdown], measures: int
+) -> tuple[list[JointCounts], list[np.ndarray]]:
+    """Empty sparse cross-tabs of every pair of breakdowns, and each respondent's row in each."""
+    joint, rows_of = [], []
+    for j1, j2 in combinations(range(len(breakdowns)), 2):
+        width = len(breakdowns[j2].categories)
+        cells = len(breakdowns[j1].categories) * width
+        first, second = (breakdowns[j].codes.astype(np.int64) for j in (j1, j2))
+        row, bounds, cell = _kernels.pair_rows(units, first, second, width, cells, tree.size)
+        counts = np.zeros((cell.size, measures), dtype=np.int32)
+        joint.append(JointCounts(j1, j2, width, cells, bounds, cell, counts))
+        rows_of.append(row)
+    return joint, rows_of
+
+
+def _ahead(
+    pool: ThreadPoolExecutor, jobs: Sequence[Callable[[], tuple[int, np.ndarray]]]
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Start the first jobs in ``pool`` now; the returned iterator yields their chunks in order
+    while the pool makes the next ones.
+
+    Scoring releases the GIL, as does the aggregation of a chunk in the caller's thread, so
+    all three share the two cores; at most three chunks are scored ahead, so the scores of a
+    national survey are never held whole.
+    """
+    pending = deque(pool.submit(job) for job in jobs[:3])
+
+    def chunks() -> Iterator[tuple[int, np.ndarray]]:
+        for job in jobs[3:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(job))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+
+    return chunks()
 
 
 def _layout(breakdowns: Sequence[Breakdown]) -> Layout:

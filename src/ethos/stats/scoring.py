@@ -18,8 +18,9 @@ Measures (see :class:`ethos.instruments.model.Measure`):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -206,11 +207,21 @@ class Scorer:
         The scores are those of :meth:`score`; a polars frame is also read a chunk at a time,
         so neither the answer codes nor the scores of a national survey are held whole.
         """
+        return (job() for job in self.jobs(data, rows))
+
+    def jobs(self, data: Any, rows: int = 65_536) -> list[Callable[[], tuple[int, np.ndarray]]]:
+        """The work of :meth:`chunks`, one call per chunk, for callers that score several
+        chunks at once in threads (the compiled scoring releases the GIL)."""
         items = list(self.instrument.item_ids)
         if getattr(data, "slice", None) is not None and getattr(data, "height", None) is not None:
-            for start in range(0, data.height, rows):
-                yield start, self.score(_code_matrix(data.slice(start, rows), items), start)
-            return
+
+            def frame_chunk(start: int) -> tuple[int, np.ndarray]:
+                return start, self.score(_code_matrix(data.slice(start, rows), items), start)
+
+            return [partial(frame_chunk, start) for start in range(0, data.height, rows)]
         codes = _code_matrix(data, items)
-        for start in range(0, codes.shape[0], rows):
-            yield start, self.score(codes[start : start + rows], start)
+
+        def chunk(start: int) -> tuple[int, np.ndarray]:
+            return start, self.score(codes[start : start + rows], start)
+
+        return [partial(chunk, start) for start in range(0, codes.shape[0], rows)]
