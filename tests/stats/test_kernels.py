@@ -287,3 +287,27 @@ def test_breakdown_flags_match_array_expressions() -> None:
     np.testing.assert_array_equal(some, (n[units, block] > 0).any(axis=1))
     expected = ((n[units, block] > 0) & (reason[units, block] > 0)).any(axis=1)
     np.testing.assert_array_equal(hides, expected)
+
+
+def test_hide_partial_breakdowns_matches_the_rule_written_out_and_reports_real_changes() -> None:
+    rng = np.random.default_rng(23)
+    n = rng.integers(0, 3, size=(60, 6, 4)).astype(np.int32)  # slots: total, 2 + 3 categories
+    reason = (rng.random(n.shape) < 0.25).astype(np.int8) * 2
+    ends = np.array([3, 6])
+    expected, changed = reason.copy(), np.zeros(60, dtype=bool)
+    for u in range(60):
+        for m in range(4):
+            cells = expected[u, :, m]
+            if cells[0] != 0 or not ((n[u, 1:, m] > 0) & (cells[1:] != 0)).any():
+                continue
+            for s in range(1, 6):
+                if n[u, s, m] > 0 and cells[s] == 0:
+                    cells[s], changed[u] = 4, True
+            for lo, hi in ((1, 3), (3, 6)):
+                if (n[u, lo:hi, m] > 0).sum() == 1:
+                    cells[0], changed[u] = 4, True
+    units = np.arange(60)
+    found = _kernels.hide_partial_breakdowns(reason, n, ends, 4, 0, units)
+    np.testing.assert_array_equal(reason, expected)
+    np.testing.assert_array_equal(found, changed)
+    assert not _kernels.hide_partial_breakdowns(reason, n, ends, 4, 0, units).any()  # settled

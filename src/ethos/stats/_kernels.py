@@ -302,32 +302,39 @@ def hide_partial_breakdowns(
     ``ends[c] - 1``, from slot 1) has exactly one category with respondents. Returns, per
     listed unit, whether anything changed.
     """
+    slots, measures = reason.shape[1], reason.shape[2]
     changed = np.zeros(units.size, dtype=np.bool_)
+    act = np.empty(measures, dtype=np.bool_)
+    present = np.empty(measures, dtype=np.int64)
     for i in range(units.size):
-        u = units[i]
-        for m in range(reason.shape[2]):
-            if reason[u, 0, m] != shown:
-                continue
-            partial = False
-            for s in range(1, reason.shape[1]):
-                if n[u, s, m] > 0 and reason[u, s, m] != shown:
-                    partial = True
-                    break
-            if not partial:
-                continue
-            for s in range(1, reason.shape[1]):
-                if n[u, s, m] > 0 and reason[u, s, m] == shown:
-                    reason[u, s, m] = category
+        cells, counts = reason[units[i]], n[units[i]]
+        for m in range(measures):  # the loops over measures have no branch: they vectorise
+            act[m] = False
+        for s in range(1, slots):
+            for m in range(measures):
+                act[m] |= (counts[s, m] > 0) & (cells[s, m] != shown)
+        some = False
+        for m in range(measures):
+            act[m] &= cells[0, m] == shown
+            some |= act[m]
+        if not some:
+            continue
+        for s in range(1, slots):
+            for m in range(measures):
+                if act[m] and counts[s, m] > 0 and cells[s, m] == shown:
+                    cells[s, m] = category
                     changed[i] = True
-            start = 1
-            for end in ends:
-                present = 0
-                for s in range(start, end):
-                    present += n[u, s, m] > 0
-                if present == 1:
-                    reason[u, 0, m] = category
+        start = 1
+        for end in ends:
+            present[:] = 0
+            for s in range(start, end):
+                for m in range(measures):
+                    present[m] += counts[s, m] > 0
+            for m in range(measures):
+                if act[m] and present[m] == 1:
+                    cells[0, m] = category
                     changed[i] = True
-                start = end
+            start = end
     return changed
 
 
@@ -341,12 +348,12 @@ def breakdown_flags(
     some = np.zeros((units.size, n.shape[2]), dtype=np.bool_)
     hides = np.zeros((units.size, n.shape[2]), dtype=np.bool_)
     for i in range(units.size):
-        counts, cells = n[units[i]], reason[units[i]]
+        counts, cells, any_present, any_hidden = n[units[i]], reason[units[i]], some[i], hides[i]
         for s in range(start, stop):
-            for m in range(n.shape[2]):
+            for m in range(n.shape[2]):  # no branch: the loop vectorises
                 present = counts[s, m] > 0
-                some[i, m] |= present
-                hides[i, m] |= present and cells[s, m] > 0
+                any_present[m] |= present
+                any_hidden[m] |= present & (cells[s, m] > 0)
     return some, hides
 
 
@@ -409,7 +416,9 @@ def small_remainders(
     ``cell[row]`` of ``cells``. A unit's remainder is its own members plus the remainder of
     every child whose ``carry[child, measure]`` is set. Unit i's children are ``first[i]`` to
     ``first[i] + count[i] - 1``. The tree is walked depth first with one ``[cell, measure]``
-    accumulator per level, so no ``[unit, cell, measure]`` array is made.
+    accumulator per level, so no ``[unit, cell, measure]`` array is made; a leaf (most units)
+    is checked and carried from its rows alone, which needs each unit's rows to be in
+    distinct cells, as :func:`pair_rows` makes them.
     """
     units, measures = carry.shape
     levels = int(depth.max()) + 1
@@ -425,21 +434,28 @@ def small_remainders(
         if child[level] < count[node]:
             below = first[node] + child[level]
             child[level] += 1
+            if count[below] == 0:  # a leaf: its rows are its remainder (one row per cell)
+                flags, into = small[below], carry[below]
+                for j in range(start[below], start[below + 1]):
+                    row, target = counts[j], acc[level, cell[j]]
+                    for m in range(measures):
+                        flags[m] |= (row[m] > 0) & (row[m] < k)
+                        target[m] += row[m] * into[m]
+                continue
             level += 1
             stack[level], child[level] = below, 0
             acc[level] = 0
             for j in range(start[below], start[below + 1]):
                 acc[level, cell[j]] += counts[j]
             continue
-        for m in range(measures):
-            for x in range(cells):
-                if 0 < acc[level, x, m] < k:
-                    small[node, m] = True
-                    break
+        flags, into, here = small[node], carry[node], acc[level]
+        for x in range(cells):
+            for m in range(measures):
+                flags[m] |= (here[x, m] > 0) & (here[x, m] < k)
         if level > 0:
+            above = acc[level - 1]
             for x in range(cells):
                 for m in range(measures):
-                    if carry[node, m]:
-                        acc[level - 1, x, m] += acc[level, x, m]
+                    above[x, m] += here[x, m] * into[m]
         level -= 1
     return small

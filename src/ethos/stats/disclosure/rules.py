@@ -111,21 +111,25 @@ def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.nd
 
 
 def _join(units: np.ndarray, *more: np.ndarray) -> np.ndarray:
-    """Sorted unique units of ``units`` and ``more`` (``units`` itself when it is empty-handed)."""
+    """Sorted unique units of ``units`` and ``more`` (``units`` itself when ``more`` is empty)."""
     if all(m.size == 0 for m in more):
         return units
-    return np.unique(np.concatenate([units, *more]))
+    size = max(int(a.max()) for a in (units, *more) if a.size) + 1
+    mark = np.zeros(size, dtype=bool)
+    for a in (units, *more):
+        mark[a] = True
+    return np.flatnonzero(mark)
 
 
 def _with_ancestors(cube: Cube, units: np.ndarray) -> np.ndarray:
     """Sorted unique ``units`` and every ancestor of theirs."""
     mark = np.zeros(cube.tree.size, dtype=bool)
-    step = np.unique(units)
+    step = units
     while step.size:
         step = step[~mark[step]]
         mark[step] = True
         step = cube.tree.parent[step]
-        step = np.unique(step[step >= 0])
+        step = step[step >= 0]
     return np.flatnonzero(mark)
 
 
