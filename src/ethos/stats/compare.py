@@ -101,11 +101,18 @@ def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
     )
 
 
-def _at(cube: Cube, cells: np.ndarray) -> tuple[tuple[np.ndarray, ...], Summary, np.ndarray]:
+def summarise_cells(cube: Cube, cells: np.ndarray) -> Summary:
+    """:func:`summarise` of ``cube`` at flat positions ``cells``."""
+    # np.take on flat positions: much faster than indexing with three arrays.
+    return summarise(*(np.take(a, cells) for a in (cube.n, cube.total, cube.sumsq)))
+
+
+def _at(
+    cube: Cube, cells: np.ndarray, summary: Summary | None = None
+) -> tuple[tuple[np.ndarray, ...], Summary, np.ndarray]:
     """Unravelled positions, summary and percent flags of ``cube`` at flat ``cells``."""
     where = np.unravel_index(cells, cube.n.shape)
-    # np.take on flat positions: much faster than indexing with three arrays.
-    summary = summarise(*(np.take(a, cells) for a in (cube.n, cube.total, cube.sumsq)))
+    summary = summarise_cells(cube, cells) if summary is None else summary
     return where, summary, cube.percent[where[2]]
 
 
@@ -113,9 +120,14 @@ def _scale(percent: np.ndarray) -> np.ndarray:
     return np.where(percent, 100.0, 1.0)
 
 
-def against_organisation(cube: Cube, cells: np.ndarray) -> Comparison:
-    """Each cell (flat positions ``cells``) against the rest of the organisation."""
-    (u, _, _), a, percent = _at(cube, cells)
+def against_organisation(
+    cube: Cube, cells: np.ndarray, summary: Summary | None = None
+) -> Comparison:
+    """Each cell (flat positions ``cells``) against the rest of the organisation.
+
+    ``summary`` is :func:`summarise_cells` of ``cells`` if the caller has it already.
+    """
+    (u, _, _), a, percent = _at(cube, cells, summary)
     at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(
         *(np.take(x, at_root) - np.take(x, cells) for x in (cube.n, cube.total, cube.sumsq))

@@ -112,7 +112,7 @@ def publish(
     mean = ~percent
     interval = t_intervals(summary.mean[mean], summary.sd[mean], count[mean], level)
     value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
-    comparisons = [against_organisation(cube, shown)]
+    comparisons = [against_organisation(cube, shown, summary)]
     if previous is not None:
         previous_shown = protect(previous, k, breakdowns_at) == SHOWN
         if previous_published is not None:
@@ -124,7 +124,7 @@ def publish(
     return PublishedCube(
         units=tree.codes,
         unit_names=tree.names,
-        parents=tuple(tree.codes[p] if p >= 0 else None for p in tree.parent),
+        parents=(None, *map(tree.codes.__getitem__, tree.parent[1:].tolist())),
         measures=cube.measures,
         percent=cube.percent,
         layout=cube.layout,
