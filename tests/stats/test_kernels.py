@@ -311,3 +311,43 @@ def test_hide_partial_breakdowns_matches_the_rule_written_out_and_reports_real_c
     np.testing.assert_array_equal(reason, expected)
     np.testing.assert_array_equal(found, changed)
     assert not _kernels.hide_partial_breakdowns(reason, n, ends, 4, 0, units).any()  # settled
+
+
+def test_hierarchy_fixes_match_the_rule_written_out() -> None:
+    rng = np.random.default_rng(29)
+    for _ in range(30):
+        size = int(rng.integers(2, 25))
+        parents = [None] + [f"u{rng.integers(0, i)}" for i in range(1, size)]
+        tree = UnitTree.from_parents([f"u{i}" for i in range(size)], parents)
+        first, count = tree.child_ranges()
+        shape = (size, 2, 3)
+        n = rng.integers(0, 15, size=shape).astype(np.int32)
+        direct = rng.integers(0, 3, size=shape).astype(np.int32)
+        remainder = rng.integers(0, 12, size=shape).astype(np.int32)
+        pieces = rng.integers(0, 3, size=shape).astype(np.int8)
+        reason = (rng.random(shape) < 0.4).astype(np.int8) * 2
+        expected, changed = reason.copy(), []
+        for u, s, m in itertools.product(range(size), range(2), range(3)):
+            if count[u] == 0:
+                continue
+            shown, rest = reason[u, s, m] == 0, remainder[u, s, m]
+            small = shown and 0 < rest < 5
+            lone = shown and pieces[u, s, m] == 1 and direct[u, s, m] == 0
+            known = not shown and n[u, s, m] > 0 and rest == 0
+            if not (small or lone or known):
+                continue
+            kids = [c for c in range(size) if tree.parent[c] == u]
+            usable = [c for c in kids if reason[c, s, m] == 0 and n[c, s, m] > 0]
+            if usable:
+                target = min(usable, key=lambda c: (n[c, s, m], c))
+            elif shown:
+                target = u
+            else:
+                continue
+            expected[target, s, m] = 3
+            changed.append(target)
+        found = _kernels.hierarchy_fixes(
+            reason, n, direct, remainder, pieces, first, count, np.arange(size), 5, 0, 3
+        )
+        np.testing.assert_array_equal(reason, expected)
+        assert sorted(found.tolist()) == sorted(changed)

@@ -248,6 +248,65 @@ def hide_breakdowns_of_hidden(
 
 
 @njit(cache=True, nogil=True)
+def hierarchy_fixes(
+    reason: np.ndarray,
+    n: np.ndarray,
+    direct_n: np.ndarray,
+    remainder: np.ndarray,
+    pieces: np.ndarray,
+    first: np.ndarray,
+    count: np.ndarray,
+    units: np.ndarray,
+    k: int,
+    shown: int,
+    code: int,
+) -> np.ndarray:
+    """The hierarchy rule (:func:`ethos.stats.disclosure.rules.hierarchy`), in place, for the
+    listed units that have children; returns the units whose cells it hid.
+
+    A cell violates when it is shown and its remainder is 1 to ``k - 1``, or one hidden
+    child's remainder alone (``pieces == 1`` and no direct members), or when it is hidden,
+    has respondents and a remainder of 0. The fix hides the shown child with the fewest
+    respondents in that cell (the first such child on a tie), else the cell itself if shown.
+    Every child is chosen before any cell is hidden, as the rule is stated on one state.
+    """
+    found = np.empty((max(16, units.size), 4), dtype=np.int64)  # unit, slot, measure, child
+    size = 0
+    for i in range(units.size):
+        u = units[i]
+        if count[u] == 0:
+            continue
+        for s in range(reason.shape[1]):
+            for m in range(reason.shape[2]):
+                rest, is_shown = remainder[u, s, m], reason[u, s, m] == shown
+                if is_shown:
+                    bad = (0 < rest < k) or (pieces[u, s, m] == 1 and direct_n[u, s, m] == 0)
+                else:
+                    bad = n[u, s, m] > 0 and rest == 0
+                if not bad:
+                    continue
+                best, fewest = -1, 0
+                for c in range(first[u], first[u] + count[u]):
+                    people = n[c, s, m]
+                    if people > 0 and reason[c, s, m] == shown and (best < 0 or people < fewest):
+                        best, fewest = c, people
+                if best < 0 and not is_shown:
+                    continue  # a hidden cell with no shown child: nothing left to hide
+                if size == found.shape[0]:
+                    grown = np.empty((2 * size, 4), dtype=np.int64)
+                    grown[:size] = found
+                    found = grown
+                found[size, 0], found[size, 1], found[size, 2], found[size, 3] = u, s, m, best
+                size += 1
+    changed = np.empty(size, dtype=np.int64)
+    for j in range(size):
+        target = found[j, 3] if found[j, 3] >= 0 else found[j, 0]
+        reason[target, found[j, 1], found[j, 2]] = code
+        changed[j] = target
+    return changed
+
+
+@njit(cache=True, nogil=True)
 def carry_up(
     direct: np.ndarray,
     reason: np.ndarray,

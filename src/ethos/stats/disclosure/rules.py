@@ -54,7 +54,6 @@ REASONS = {
     ORGANISATION_ONLY: "breakdowns are shown for the whole organisation only (a setting of "
     "this survey)",
 }
-_BIG = np.iinfo(np.int64).max
 _NONE = np.empty(0, dtype=np.int64)
 
 
@@ -181,42 +180,11 @@ def hierarchy(
         return _NONE
     remainder, pieces = remainders if remainders is not None else _remainders(cube, reason)
     # A leaf never violates: shown, its remainder is its own n (>= k); hidden, it is n > 0.
-    count = cube.tree.child_ranges()[1]
-    inner = np.flatnonzero(count > 0) if units is None else units[count[units] > 0]
-    rest, shown = remainder[inner], reason[inner] == SHOWN
-    small = shown & (rest > 0) & (rest < k)
-    lone = shown & (pieces[inner] == 1) & (cube.direct_n[inner] == 0)
-    known = ~shown & (cube.n[inner] > 0) & (rest == 0)
-    p, s, m = np.nonzero(small | lone | known)
-    if p.size == 0:
-        return _NONE
-    u = inner[p]
-    child = _smallest_shown_child(cube, reason, u, s, m)
-    found = child >= 0
-    reason[child[found], s[found], m[found]] = HIERARCHY
-    itself = ~found & shown[p, s, m]
-    reason[u[itself], s[itself], m[itself]] = HIERARCHY
-    return np.concatenate([child[found], u[itself]])
-
-
-def _smallest_shown_child(
-    cube: Cube, reason: np.ndarray, u: np.ndarray, s: np.ndarray, m: np.ndarray
-) -> np.ndarray:
-    """For each cell (u, s, m), the shown child of ``u`` with the fewest respondents, or -1."""
     first, count = cube.tree.child_ranges()
-    counts = count[u]
-    owner = np.repeat(np.arange(u.size), counts)
-    offsets = np.cumsum(counts) - counts
-    child = np.repeat(first[u], counts) + np.arange(owner.size) - np.repeat(offsets, counts)
-    size = cube.n[child, s[owner], m[owner]].astype(np.int64)
-    usable = (reason[child, s[owner], m[owner]] == SHOWN) & (size > 0)
-    width = int(counts.max(initial=0)) + 1
-    keyed = np.where(usable, size * width + (child - np.repeat(first[u], counts)), _BIG)
-    best = np.full(u.size, _BIG, dtype=np.int64)
-    has = counts > 0
-    if owner.size:
-        best[has] = np.minimum.reduceat(keyed, offsets[has])
-    return np.where(best < _BIG, first[u] + best % width, -1)
+    inner = np.flatnonzero(count > 0) if units is None else units[count[units] > 0]
+    return _kernels.hierarchy_fixes(
+        reason, cube.n, cube.direct_n, remainder, pieces, first, count, inner, k, SHOWN, HIERARCHY
+    )
 
 
 def _remainders(
