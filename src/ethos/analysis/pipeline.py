@@ -7,8 +7,10 @@ This module joins file handling to the pure core: it reads and validates files, 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -17,7 +19,7 @@ from ethos.analysis import io
 from ethos.errors import InputError
 from ethos.instruments.model import NOT_STATED, Instrument
 from ethos.stats.compare import Benchmark
-from ethos.stats.cube import Breakdown, Cube, score_cube
+from ethos.stats.cube import Breakdown, Cube, Scoring, score_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
 from ethos.stats.psychometrics import reliability_table
 from ethos.stats.scoring import keyed_item_scores
@@ -70,31 +72,49 @@ def analyse_files(
     options = options or Options()
     step("Reading responses")
     frame = io.read_table(responses, io.response_columns(instrument, by))
-    tree = io.read_units(units) if units is not None else flat_tree(responses, frame)
-    unit_index = io.unit_indices(responses, frame, tree)
-    frame = io.check_responses(responses, frame, instrument)
-    breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
-    previous = None
-    if options.previous is not None:
-        before = io.read_table(options.previous, io.response_columns(instrument, by))
-        before_units = io.unit_indices(options.previous, before, tree)
-        before = io.check_responses(options.previous, before, instrument)
-        before_breakdowns = [breakdown(options.previous, before, instrument, c) for c in by]
-        previous = score_cube(before, instrument, before_units, tree, before_breakdowns)
-    benchmarks = io.read_benchmarks(options.benchmark, instrument) if options.benchmark else None
-    return analyse(
-        frame,
-        instrument,
-        tree,
-        unit_index,
-        breakdowns,
-        min_group,
-        step,
-        previous=previous,
-        benchmarks=benchmarks,
-        shrinkage=options.shrinkage,
-        breakdowns_at=options.breakdowns_at,
-    )
+    with early_scoring(frame, instrument) as scoring:
+        tree = io.read_units(units) if units is not None else flat_tree(responses, frame)
+        unit_index = io.unit_indices(responses, frame, tree)
+        frame = io.check_responses(responses, frame, instrument)
+        breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
+        previous = None
+        if options.previous is not None:
+            before = io.read_table(options.previous, io.response_columns(instrument, by))
+            before_units = io.unit_indices(options.previous, before, tree)
+            before = io.check_responses(options.previous, before, instrument)
+            before_breakdowns = [breakdown(options.previous, before, instrument, c) for c in by]
+            previous = score_cube(before, instrument, before_units, tree, before_breakdowns)
+        benchmarks = (
+            io.read_benchmarks(options.benchmark, instrument) if options.benchmark else None
+        )
+        return analyse(
+            frame,
+            instrument,
+            tree,
+            unit_index,
+            breakdowns,
+            min_group,
+            step,
+            previous=previous,
+            benchmarks=benchmarks,
+            shrinkage=options.shrinkage,
+            breakdowns_at=options.breakdowns_at,
+            scoring=scoring,
+        )
+
+
+def early_scoring(frame: pl.DataFrame, instrument: Instrument) -> AbstractContextManager[Any]:
+    """Start scoring ``frame`` now (:class:`~ethos.stats.cube.Scoring`) when its item columns
+    are already integer codes (Parquet), so that scoring runs while the units file is read
+    and the other columns are checked; else a context holding ``None``.
+
+    Scores made from codes that :func:`~ethos.analysis.io.check_responses` then refuses are
+    never used: its error is raised first, and leaving the context stops the threads.
+    """
+    schema = frame.schema
+    if all(i in schema and schema[i].is_integer() for i in instrument.item_ids):
+        return Scoring.start(frame, instrument)
+    return nullcontext()
 
 
 def analyse(
@@ -111,10 +131,14 @@ def analyse(
     shrinkage: bool = False,
     breakdowns_at: str = "units",
     previous_published: np.ndarray | None = None,
+    scoring: Scoring | None = None,
 ) -> Analysis:
-    """Score, aggregate and publish validated responses (reliability is optional)."""
+    """Score, aggregate and publish validated responses (reliability is optional).
+
+    ``scoring``: the scores of ``frame`` already being made (:func:`early_scoring`).
+    """
     step("Scoring and aggregating")
-    cube = score_cube(frame, instrument, unit_index, tree, breakdowns)
+    cube = score_cube(frame, instrument, unit_index, tree, breakdowns, scoring)
     step("Applying disclosure control")
     published = publish(
         cube,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -126,8 +126,8 @@ def build_cube(
     breakdowns:
         Categorical columns to break every unit down by.
     """
-    jobs = [lambda: (0, scores.values)]
-    return _build(scores.measures, scores.percent, jobs, units, tree, breakdowns)
+    with Scoring(scores.measures, scores.percent, [lambda: (0, scores.values)]) as scoring:
+        return _build(scoring, units, tree, breakdowns)
 
 
 def score_cube(
@@ -136,24 +136,77 @@ def score_cube(
     units: np.ndarray,
     tree: UnitTree,
     breakdowns: Sequence[Breakdown] = (),
+    scoring: Scoring | None = None,
 ) -> Cube:
     """Score ``data`` (answer codes, as for :func:`ethos.stats.scoring.score_respondents`) and
     aggregate it into a cube, a chunk of respondents at a time.
 
     The same cube as ``build_cube(score_respondents(data, instrument), ...)``, without ever
-    holding every respondent's scores: at national size that array alone is 145 MB.
+    holding every respondent's scores: at national size that array alone is 145 MB. Pass
+    ``scoring`` (``Scoring.start(data, instrument)``, made as soon as ``data`` was read) to
+    aggregate scores that are already being made; the caller closes it.
     """
-    scorer = Scorer(instrument)
-    return _build(scorer.measures, scorer.percent, scorer.jobs(data), units, tree, breakdowns)
+    if scoring is not None:
+        return _build(scoring, units, tree, breakdowns)
+    with Scoring.start(data, instrument) as started:
+        return _build(started, units, tree, breakdowns)
+
+
+class Scoring:
+    """Chunks of respondents' scores, made in two threads from the moment this is created.
+
+    Scoring releases the GIL, as does the aggregation of a chunk in the caller's thread, so
+    all three share the two cores; at most three chunks are scored ahead, so the scores of a
+    national survey are never held whole. Created as soon as the answers are read, scoring
+    runs while the caller reads the units file and checks the other columns. Close it (or use
+    it as a context manager): chunks not yet started are dropped.
+    """
+
+    def __init__(
+        self,
+        measures: tuple[str, ...],
+        percent: np.ndarray,
+        jobs: Sequence[Callable[[], tuple[int, np.ndarray]]],
+    ) -> None:
+        self.measures, self.percent = measures, percent
+        self._jobs = list(jobs)
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._pending = deque(self._pool.submit(job) for job in self._jobs[:3])
+
+    @classmethod
+    def start(cls, data: Any, instrument: Instrument) -> Scoring:
+        """Start scoring ``data`` for ``instrument`` (see :meth:`Scorer.jobs`)."""
+        scorer = Scorer(instrument)
+        return cls(scorer.measures, scorer.percent, scorer.jobs(data))
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first row, scores)`` per chunk, in order (once only)."""
+        waiting, self._jobs = self._jobs[3:], []
+        for job in waiting:
+            done = self._pending.popleft().result()
+            self._pending.append(self._pool.submit(job))
+            yield done
+        while self._pending:
+            yield self._pending.popleft().result()
+
+    def submit(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run other work in the same threads."""
+        return self._pool.submit(work, *args, **kwargs)
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> Scoring:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _build(
-    measures: tuple[str, ...],
-    percent: np.ndarray,
-    jobs: Sequence[Callable[[], tuple[int, np.ndarray]]],
-    units: np.ndarray,
-    tree: UnitTree,
-    breakdowns: Sequence[Breakdown],
+    scoring: Scoring, units: np.ndarray, tree: UnitTree, breakdowns: Sequence[Breakdown]
 ) -> Cube:
     units = np.asarray(units, dtype=np.int64)
     if units.size and (units.min() < 0 or units.max() >= tree.size):
@@ -164,35 +217,33 @@ def _build(
         if b.codes.size and (b.codes.min() < 0 or b.codes.max() >= len(b.categories)):
             raise ValueError(f"breakdown '{b.column}' has a category index out of range")
     layout = _layout(breakdowns)
-    shape = (tree.size, layout.width, len(measures))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        chunks = _ahead(pool, jobs)  # scoring starts now, while the arrays below are made
-        direct_n = _kernels.zeros(shape, dtype=np.int32)
-        total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
-        slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
-        for j, b in enumerate(breakdowns):
-            slots[:, 1 + j] = layout.offsets[j] + b.codes
-        joint, rows_of = _pairs(units, tree, breakdowns, len(measures))
-        seen = 0
-        for start, values in chunks:
-            rows = slice(start, start + values.shape[0])
-            if rows.stop > units.shape[0]:
-                raise ValueError("units must give one unit per respondent")
-            values = np.ascontiguousarray(values)
-            _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
-            for pair, row in zip(joint, rows_of, strict=True):
-                _kernels.count_pairs(row[rows], values, pair.counts)
-            seen += values.shape[0]
-        if seen != units.shape[0]:
+    shape = (tree.size, layout.width, len(scoring.measures))
+    direct_n = _kernels.zeros(shape, dtype=np.int32)
+    total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
+    slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
+    for j, b in enumerate(breakdowns):
+        slots[:, 1 + j] = layout.offsets[j] + b.codes
+    joint, rows_of = _pairs(units, tree, breakdowns, len(scoring.measures))
+    seen = 0
+    for start, values in scoring.chunks():
+        rows = slice(start, start + values.shape[0])
+        if rows.stop > units.shape[0]:
             raise ValueError("units must give one unit per respondent")
-        # The three roll-ups side by side (each releases the GIL).
-        sums = [pool.submit(tree.rollup, a, in_place=True) for a in (total, sumsq)]
-        n = tree.rollup(direct_n)
-        total, sumsq = (future.result() for future in sums)
+        values = np.ascontiguousarray(values)
+        _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
+        for pair, row in zip(joint, rows_of, strict=True):
+            _kernels.count_pairs(row[rows], values, pair.counts)
+        seen += values.shape[0]
+    if seen != units.shape[0]:
+        raise ValueError("units must give one unit per respondent")
+    # The three roll-ups side by side (each releases the GIL).
+    sums = [scoring.submit(tree.rollup, a, in_place=True) for a in (total, sumsq)]
+    n = tree.rollup(direct_n)
+    total, sumsq = (future.result() for future in sums)
     return Cube(
         tree=tree,
-        measures=measures,
-        percent=percent,
+        measures=scoring.measures,
+        percent=scoring.percent,
         layout=layout,
         n=n,
         total=total,
@@ -216,29 +267,6 @@ def _pairs(
         joint.append(JointCounts(j1, j2, width, cells, bounds, cell, counts))
         rows_of.append(row)
     return joint, rows_of
-
-
-def _ahead(
-    pool: ThreadPoolExecutor, jobs: Sequence[Callable[[], tuple[int, np.ndarray]]]
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Start the first jobs in ``pool`` now; the returned iterator yields their chunks in order
-    while the pool makes the next ones.
-
-    Scoring releases the GIL, as does the aggregation of a chunk in the caller's thread, so
-    all three share the two cores; at most three chunks are scored ahead, so the scores of a
-    national survey are never held whole.
-    """
-    pending = deque(pool.submit(job) for job in jobs[:3])
-
-    def chunks() -> Iterator[tuple[int, np.ndarray]]:
-        for job in jobs[3:]:
-            done = pending.popleft().result()
-            pending.append(pool.submit(job))
-            yield done
-        while pending:
-            yield pending.popleft().result()
-
-    return chunks()
 
 
 def _layout(breakdowns: Sequence[Breakdown]) -> Layout:
