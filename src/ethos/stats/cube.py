@@ -220,7 +220,7 @@ def _build(
     shape = (tree.size, layout.width, len(scoring.measures))
     direct_n = _kernels.zeros(shape, dtype=np.int32)
     total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
-    slots = np.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
+    slots = _kernels.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
     for j, b in enumerate(breakdowns):
         slots[:, 1 + j] = layout.offsets[j] + b.codes
     joint, rows_of = _pairs(units, tree, breakdowns, len(scoring.measures))
@@ -263,7 +263,7 @@ def _pairs(
         cells = len(breakdowns[j1].categories) * width
         first, second = (breakdowns[j].codes.astype(np.int64) for j in (j1, j2))
         row, bounds, cell = _kernels.pair_rows(units, first, second, width, cells, tree.size)
-        counts = np.zeros((cell.size, measures), dtype=np.int32)
+        counts = _kernels.zeros((cell.size, measures), dtype=np.int32)
         joint.append(JointCounts(j1, j2, width, cells, bounds, cell, counts))
         rows_of.append(row)
     return joint, rows_of
