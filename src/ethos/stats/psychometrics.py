@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from statsmodels.multivariate.factor import Factor
 
 from ethos.stats._frames import as_matrix, column_names
 
@@ -127,6 +126,10 @@ def _ml_factor(corr: np.ndarray, n: int, n_factors: int) -> Any:
     statsmodels' ``ConvergenceWarning`` / ``EstimationWarning`` (e.g. Heywood cases) are left
     to reach the caller.
     """
+    # Imported here: statsmodels takes about a second to import, and most uses of Ethos (the
+    # command line's help, synthesis, the web server's start) never fit a factor model.
+    from statsmodels.multivariate.factor import Factor
+
     model = Factor(corr=corr, n_factor=n_factors, method="ml", nobs=n)
     return model.fit(rng=_SEED)
 

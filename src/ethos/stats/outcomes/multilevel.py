@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM
 
 from ethos.stats.outcomes._common import (
     DROPPED,
@@ -134,6 +133,8 @@ def _design(d: _Data, centre: float, scale: float) -> np.ndarray:
 
 def _fit(d: _Data, exog: np.ndarray) -> tuple[Any, list[str]]:
     """Default MixedLM fit (REML; bfgs then lbfgs then cg), recording warnings."""
+    from statsmodels.regression.mixed_linear_model import MixedLM  # slow to import: on use
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = MixedLM(d.y, exog, groups=d.groups).fit(reml=True)
