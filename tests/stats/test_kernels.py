@@ -7,6 +7,7 @@ remainder roll-up and the union rule's subset search against direct enumeration.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from ethos.analysis.pipeline import breakdown
 from ethos.instruments import load_instrument
+from ethos.instruments.model import Option
 from ethos.stats import _kernels
 from ethos.stats.cube import build_cube, score_cube
 from ethos.stats.scoring import Scorer, score_respondents
@@ -111,6 +113,59 @@ def test_a_code_below_above_or_between_the_scales_codes_is_named(trust, code) ->
     )
     with pytest.raises(ValueError, match=f"item '{item.id}' has code {code} at respondent 201"):
         score_respondents(broken, instrument)
+
+
+def test_codes_of_any_integer_type_score_alike(trust) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    items = list(instrument.item_ids)
+    scorer = Scorer(instrument)
+    codes = responses.select(items).fill_null(-1).to_numpy(order="fortran")
+    expected = plain_scores(responses, instrument)
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
+        np.testing.assert_allclose(
+            scorer.score(codes.astype(dtype)), expected, rtol=1e-12, equal_nan=True
+        )
+
+
+def test_a_scale_code_too_large_for_the_answers_type_matches_no_answer(trust) -> None:
+    responses, _, _ = trust
+    instrument = load_instrument("culture")
+    item = instrument.items[0]
+    scale = instrument.scales[item.scale]
+    assert 1 in scale.codes and 257 not in scale.codes
+    # 257 would wrap to 1 in an int8 matrix; as an option of its own it must not match a 1.
+    wider = dataclasses.replace(scale, options=(*scale.options, Option(257, "extra", 10.0)))
+    widened = dataclasses.replace(instrument, scales={**instrument.scales, scale.id: wider})
+    codes = responses.select(list(instrument.item_ids)).fill_null(-1).to_numpy(order="fortran")
+    np.testing.assert_array_equal(
+        Scorer(widened).score(codes.astype(np.int8)), Scorer(instrument).score(codes)
+    )
+
+
+def test_a_unit_list_of_the_wrong_length_is_refused_without_waiting(trust) -> None:
+    responses, tree, unit = trust
+    instrument = load_instrument("culture")
+    with pytest.raises(ValueError, match="one unit per respondent"):
+        score_cube(responses.head(unit.size + 5).vstack(responses.head(5)), instrument, unit, tree)
+
+
+def test_sums_are_given_or_pending_never_both() -> None:
+    from concurrent.futures import Future
+
+    from ethos.stats.cube import Sums
+
+    done: Future[tuple[np.ndarray, np.ndarray]] = Future()
+    done.set_result((np.ones(2), np.zeros(2)))
+    assert Sums(pending=done).arrays()[0].tolist() == [1.0, 1.0]
+    failed: Future[tuple[np.ndarray, np.ndarray]] = Future()
+    failed.set_exception(MemoryError("no room"))
+    with pytest.raises(MemoryError, match="no room"):
+        Sums(pending=failed).arrays()
+    with pytest.raises(ValueError):
+        Sums(np.ones(2), np.ones(2), pending=done)
+    with pytest.raises(ValueError):
+        Sums(np.ones(2))
 
 
 def test_the_cube_matches_sums_over_each_subtree(trust) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
+from queue import Queue
 from typing import Any
 
 import numpy as np
@@ -91,19 +92,54 @@ class JointCounts:
         return self.counts[self.start[unit] + found[0]]
 
 
+class Sums:
+    """A cube's sums and sums of squares of scores: given, or still being added up in another
+    thread (reading them waits for it, and raises what it raised)."""
+
+    __slots__ = ("_arrays", "_pending")
+
+    def __init__(
+        self,
+        total: np.ndarray | None = None,
+        sumsq: np.ndarray | None = None,
+        pending: Future[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
+        if (pending is None) == (total is None or sumsq is None):
+            raise ValueError("give either both arrays or the work that makes them")
+        self._arrays = None if total is None or sumsq is None else (total, sumsq)
+        self._pending = pending
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            assert self._pending is not None
+            self._arrays = self._pending.result()
+        return self._arrays
+
+
 @dataclass(frozen=True, slots=True)
 class Cube:
-    """Sufficient statistics, shaped ``[unit, slot, measure]``; ``direct_*`` exclude children."""
+    """Sufficient statistics, shaped ``[unit, slot, measure]``; ``direct_n`` excludes children.
+
+    Disclosure control reads the counts alone, so the sums (:class:`Sums`) may still be
+    being added up while it runs; :attr:`total` and :attr:`sumsq` wait for them.
+    """
 
     tree: UnitTree
     measures: tuple[str, ...]
     percent: np.ndarray
     layout: Layout
     n: np.ndarray
-    total: np.ndarray
-    sumsq: np.ndarray
+    sums: Sums
     direct_n: np.ndarray
     joint: tuple[JointCounts, ...]
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.sums.arrays()[0]
+
+    @property
+    def sumsq(self) -> np.ndarray:
+        return self.sums.arrays()[1]
 
 
 def build_cube(
@@ -156,32 +192,37 @@ class Scoring:
     """Chunks of respondents' scores, made in two threads from the moment this is created.
 
     Scoring releases the GIL, as does the aggregation of a chunk in the caller's thread, so
-    all three share the two cores; at most three chunks are scored ahead, so the scores of a
-    national survey are never held whole. Created as soon as the answers are read, scoring
-    runs while the caller reads the units file and checks the other columns. Close it (or use
-    it as a context manager): chunks not yet started are dropped.
+    all three share the two cores. Created as soon as the answers are read, scoring runs
+    while the caller reads the units file and checks the other columns, so it runs ahead of
+    the aggregation by up to ``AHEAD_BYTES`` of scores (at national size, every chunk: the
+    whole survey is scored before the cube is started, on the core that reading leaves idle).
+    Close it (or use it as a context manager): chunks not yet started are dropped.
     """
+
+    AHEAD_BYTES = 256 << 20
 
     def __init__(
         self,
         measures: tuple[str, ...],
         percent: np.ndarray,
         jobs: Sequence[Callable[[], tuple[int, np.ndarray]]],
+        ahead: int = 3,
     ) -> None:
         self.measures, self.percent = measures, percent
-        self._jobs = list(jobs)
+        self._jobs, self.ahead = list(jobs), ahead
         self._pool = ThreadPoolExecutor(max_workers=2)
-        self._pending = deque(self._pool.submit(job) for job in self._jobs[:3])
+        self._pending = deque(self._pool.submit(job) for job in self._jobs[:ahead])
 
     @classmethod
     def start(cls, data: Any, instrument: Instrument) -> Scoring:
         """Start scoring ``data`` for ``instrument`` (see :meth:`Scorer.jobs`)."""
-        scorer = Scorer(instrument)
-        return cls(scorer.measures, scorer.percent, scorer.jobs(data))
+        scorer, rows = Scorer(instrument), 65_536
+        ahead = cls.AHEAD_BYTES // (rows * max(len(scorer.measures), 1) * 8)
+        return cls(scorer.measures, scorer.percent, scorer.jobs(data, rows), max(ahead, 3))
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row, scores)`` per chunk, in order (once only)."""
-        waiting, self._jobs = self._jobs[3:], []
+        waiting, self._jobs = self._jobs[self.ahead :], []
         for job in waiting:
             done = self._pending.popleft().result()
             self._pending.append(self._pool.submit(job))
@@ -218,39 +259,69 @@ def _build(
             raise ValueError(f"breakdown '{b.column}' has a category index out of range")
     layout = _layout(breakdowns)
     shape = (tree.size, layout.width, len(scoring.measures))
-    direct_n = _kernels.zeros(shape, dtype=np.int32)
-    total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
     slots = _kernels.zeros((units.shape[0], 1 + len(breakdowns)), dtype=np.int32)
     for j, b in enumerate(breakdowns):
         slots[:, 1 + j] = layout.offsets[j] + b.codes
-    joint, rows_of = _pairs(units, tree, breakdowns, len(scoring.measures))
-    seen = 0
-    for start, values in scoring.chunks():
-        rows = slice(start, start + values.shape[0])
-        if rows.stop > units.shape[0]:
+    # The counts are made here; the sums in a thread of their own, from the same chunks, so
+    # that disclosure control (which reads counts alone) can start before they are done.
+    chunks: Queue[tuple[slice, np.ndarray] | None] = Queue(maxsize=scoring.ahead)
+    adding = ThreadPoolExecutor(max_workers=1)
+    sums = Sums(pending=adding.submit(_add_up, chunks, units, slots, tree, shape))
+    adding.shutdown(wait=False)
+    try:
+        direct_n = _kernels.zeros(shape, dtype=np.int32)
+        joint, rows_of = _pairs(units, tree, breakdowns, len(scoring.measures))
+        seen = 0
+        for start, values in scoring.chunks():
+            rows = slice(start, start + values.shape[0])
+            if rows.stop > units.shape[0]:
+                raise ValueError("units must give one unit per respondent")
+            values = np.ascontiguousarray(values)
+            _kernels.count_scores(units[rows], slots[rows], values, direct_n)
+            for pair, row in zip(joint, rows_of, strict=True):
+                _kernels.count_pairs(row[rows], values, pair.counts)
+            chunks.put((rows, values))
+            seen += values.shape[0]
+        if seen != units.shape[0]:
             raise ValueError("units must give one unit per respondent")
-        values = np.ascontiguousarray(values)
-        _kernels.accumulate(units[rows], slots[rows], values, direct_n, total, sumsq)
-        for pair, row in zip(joint, rows_of, strict=True):
-            _kernels.count_pairs(row[rows], values, pair.counts)
-        seen += values.shape[0]
-    if seen != units.shape[0]:
-        raise ValueError("units must give one unit per respondent")
-    # The three roll-ups side by side (each releases the GIL).
-    sums = [scoring.submit(tree.rollup, a, in_place=True) for a in (total, sumsq)]
-    n = tree.rollup(direct_n)
-    total, sumsq = (future.result() for future in sums)
+    finally:
+        chunks.put(None)
     return Cube(
         tree=tree,
         measures=scoring.measures,
         percent=scoring.percent,
         layout=layout,
-        n=n,
-        total=total,
-        sumsq=sumsq,
+        n=tree.rollup(direct_n),
+        sums=sums,
         direct_n=direct_n,
         joint=tuple(joint),
     )
+
+
+def _add_up(
+    chunks: Queue[tuple[slice, np.ndarray] | None],
+    units: np.ndarray,
+    slots: np.ndarray,
+    tree: UnitTree,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and sums of squares of the chunks put in ``chunks`` until ``None``, rolled up."""
+    failed: BaseException | None = None
+    total = sumsq = np.empty(0)
+    try:
+        total, sumsq = _kernels.zeros(shape), _kernels.zeros(shape)
+    except BaseException as error:  # keep taking chunks, so that the sender never waits
+        failed = error
+    while (chunk := chunks.get()) is not None:
+        if failed is None:
+            rows, values = chunk
+            try:
+                _kernels.add_scores(units[rows], slots[rows], values, total, sumsq)
+            except BaseException as error:
+                failed = error
+    if failed is not None:
+        raise failed
+    return tree.rollup(total, in_place=True), tree.rollup(sumsq, in_place=True)
 
 
 def _pairs(

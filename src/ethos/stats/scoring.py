@@ -153,6 +153,9 @@ def score_respondents(data: Any, instrument: Instrument) -> RespondentScores:
     return RespondentScores(scorer.measures, values, scorer.percent)
 
 
+_Arrays3 = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 class Scorer:
     """One instrument's scoring tables, prepared once and applied to any rows of codes."""
 
@@ -164,15 +167,17 @@ class Scorer:
         direct = [m for m in instrument.measures if m.method != "mean_of_measures"]
         index = {m.id: c for c, m in enumerate(instrument.measures)}
         self.tables = _tables(instrument)
-        width = max((t.size for t in self.tables), default=1)
-        # Column 0 is the blank code -1, column c + 1 code c (see _kernels.score_codes).
-        self.table = np.full((len(self.tables), width + 1), -np.inf, dtype=np.float32)
-        self.table[:, 0] = np.nan
-        for j, t in enumerate(self.tables):
-            self.table[j, 1 : t.size] = t[:-1]
+        # Each item's codes (the blank -1 first) and keyed scores, for _kernels.score_codes.
+        options = [
+            [(-1, np.nan)] + [(c, t[c]) for c in range(t.size - 1) if t[c] != -np.inf]
+            for t in self.tables
+        ]
+        self.option_ptr = np.cumsum([0] + [len(o) for o in options], dtype=np.int64)
+        self._option_code = np.array([c for o in options for c, _ in o], dtype=np.int64)
+        self.option_score = np.array([v for o in options for _, v in o], dtype=np.float32)
+        self._by_dtype: dict[np.dtype[Any], _Arrays3] = {}
         members = [[position[i] for i in m.items] for m in direct]
-        self.arguments = (
-            np.array([t.size - 1 for t in self.tables], dtype=np.int64),
+        self.arguments: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
             np.cumsum([0] + [len(x) for x in members], dtype=np.int64),
             np.array([j for x in members for j in x], dtype=np.int64),
             np.array([m.min_answered for m in direct], dtype=np.int64),
@@ -180,11 +185,12 @@ class Scorer:
             np.array([m.rule == "all" for m in direct]),
         )
         self.columns = np.array([index[m.id] for m in direct], dtype=np.int64)
-        self.combined = [
-            (index[m.id], [index[p] for p in m.measures])
-            for m in instrument.measures
-            if m.method == "mean_of_measures"
-        ]
+        combined = [m for m in instrument.measures if m.method == "mean_of_measures"]
+        self.combined: _Arrays3 = (
+            np.cumsum([0] + [len(m.measures) for m in combined], dtype=np.int64),
+            np.array([index[p] for m in combined for p in m.measures], dtype=np.int64),
+            np.array([index[m.id] for m in combined], dtype=np.int64),
+        )
 
     def score(self, codes: np.ndarray, first_row: int = 0) -> np.ndarray:
         """Scores ``[respondent, measure]`` for a matrix of answer codes (-1 = blank).
@@ -192,14 +198,31 @@ class Scorer:
         ``first_row`` numbers the respondents in the error for a code off its item's scale.
         """
         values = np.empty((codes.shape[0], len(self.measures)))
-        bad = _kernels.score_codes(codes, self.table, *self.arguments, values, self.columns)
+        bad = _kernels.score_codes(
+            codes,
+            *self._options(codes.dtype),
+            *self.arguments,
+            values,
+            self.columns,
+            *self.combined,
+        )
         if bad >= 0:
             row = bad // codes.shape[1]
             _keyed(codes[row : row + 1], self.instrument, first_row + row, self.tables)
             raise AssertionError("score_codes and _keyed disagree about a code")
-        for target, parts in self.combined:
-            values[:, target] = values[:, parts].mean(axis=1)
         return values
+
+    def _options(self, dtype: np.dtype[Any]) -> _Arrays3:
+        """Each item's options for codes of type ``dtype``, leaving out any code that type
+        cannot hold (no answer can have it)."""
+        if dtype not in self._by_dtype:
+            info = np.iinfo(dtype)
+            codes = self._option_code
+            fits = (codes >= info.min) & (codes <= info.max)
+            counts = np.add.reduceat(fits, self.option_ptr[:-1]) if codes.size else fits
+            pointer = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            self._by_dtype[dtype] = (pointer, codes[fits].astype(dtype), self.option_score[fits])
+        return self._by_dtype[dtype]
 
     def chunks(self, data: Any, rows: int = 65_536) -> Iterator[tuple[int, np.ndarray]]:
         """Score ``data`` ``rows`` respondents at a time: ``(first row, scores)`` per chunk.

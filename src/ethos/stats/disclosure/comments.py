@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ethos.stats.cube import Cube, Layout
+from ethos.stats.cube import Cube, Layout, Sums
 from ethos.stats.disclosure.published import Suppressed
 from ethos.stats.disclosure.rules import REASONS, SHOWN, protect
 from ethos.stats.tree import UnitTree
@@ -62,8 +62,7 @@ def publish_comments(
         np.zeros(1, dtype=bool),
         Layout((), (), ()),
         tree.rollup(direct),
-        zeros,
-        zeros,
+        Sums(zeros, zeros),
         direct,
         (),
     )
