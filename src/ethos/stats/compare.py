@@ -90,7 +90,8 @@ def _test(a: Summary, b: Summary, percent: np.ndarray, usable: np.ndarray) -> np
     return p
 
 
-def _finish(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
+def controlled(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
+    """A comparison of every cell compared, with Benjamini-Hochberg q values over them all."""
     fdr = benjamini_hochberg(p)
     return Comparison(
         label,
@@ -127,13 +128,22 @@ def against_organisation(
 
     ``summary`` is :func:`summarise_cells` of ``cells`` if the caller has it already.
     """
+    return controlled("organisation", *organisation_tests(cube, cells, summary))
+
+
+def organisation_tests(
+    cube: Cube, cells: np.ndarray, summary: Summary | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The difference and p value of each cell against the rest of the organisation, before
+    false discovery control (which depends on the whole set of cells compared: see
+    :func:`controlled`)."""
     (u, _, _), a, percent = _at(cube, cells, summary)
     at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(
         *(np.take(x, at_root) - np.take(x, cells) for x in (cube.n, cube.total, cube.sumsq))
     )
     p = _test(a, rest, percent, u != 0)
-    return _finish("organisation", (a.mean - rest.mean) * _scale(percent), p)
+    return (a.mean - rest.mean) * _scale(percent), p
 
 
 def against_previous(
@@ -151,7 +161,7 @@ def against_previous(
     usable = (units[u] >= 0) & (slots[s] >= 0) & (measures[m] >= 0) & previous_shown[at]
     before = summarise(previous.n[at], previous.total[at], previous.sumsq[at])
     p = _test(a, before, percent, usable)
-    return _finish("previous wave", (a.mean - before.mean) * _scale(percent), p)
+    return controlled("previous wave", (a.mean - before.mean) * _scale(percent), p)
 
 
 def _previous_slot(cube: Cube, previous: Cube, slot: int) -> int:
@@ -181,7 +191,7 @@ def against_benchmark(
         value = bench.value / 100.0 if cube.percent[j] else bench.value
         target[m == j] = value
         p[on] = _benchmark_p(a.n[on], a.mean[on], a.sd[on], value, bench, bool(cube.percent[j]))
-    return _finish("benchmark", (a.mean - target) * _scale(percent), p)
+    return controlled("benchmark", (a.mean - target) * _scale(percent), p)
 
 
 def _benchmark_p(

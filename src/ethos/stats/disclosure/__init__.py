@@ -10,6 +10,8 @@ English account for staff is ``docs/methods/disclosure-control.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,8 +19,9 @@ from ethos.stats.compare import (
     Benchmark,
     Summary,
     against_benchmark,
-    against_organisation,
     against_previous,
+    controlled,
+    organisation_tests,
     summarise,
 )
 from ethos.stats.cube import Cube
@@ -96,23 +99,28 @@ def publish(
     (per measure) with the benchmark. ``shrinkage`` adds empirical-Bayes estimates for unit
     totals of mean measures, clearly labelled as such. ``breakdowns_at="organisation"`` shows
     breakdowns for the organisation only (:func:`~ethos.stats.disclosure.rules.organisation_only`).
+
+    The values of the cells still shown after the first round of rules (a few more than will
+    finally be shown) are computed in a second thread while the remaining rules run; only the
+    finally shown cells' values leave this function.
     """
     k = check_min_group(min_group)
-    reason = protect(cube, k, breakdowns_at)
-    shown = np.flatnonzero(reason.ravel() == SHOWN)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        early: list[Future[_Described]] = []
+
+        def first_round(cells: np.ndarray) -> None:
+            early.append(pool.submit(_describe, cube, cells, level))
+
+        reason = protect(cube, k, breakdowns_at, first_round)
+        if early:  # rules only hide, so every shown cell was described
+            described = early[0].result()
+            cells = described.at(np.take(reason, described.cells) == SHOWN)
+        else:
+            cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level)
+    shown = cells.cells
     where = np.unravel_index(shown, reason.shape)
-    total = np.take(cube.total, shown)
-    summary = summarise(np.take(cube.n, shown), total, np.take(cube.sumsq, shown))
-    count = summary.n
-    percent = cube.percent[where[2]]
-    value, low, high = (np.full(shown.size, np.nan) for _ in range(3))
-    interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
-    value[percent] = 100.0 * total[percent] / count[percent]
-    low[percent], high[percent] = 100.0 * interval.low, 100.0 * interval.high
-    mean = ~percent
-    interval = t_intervals(summary.mean[mean], summary.sd[mean], count[mean], level)
-    value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
-    comparisons = [against_organisation(cube, shown, summary)]
+    summary, value, low, high = cells.summary, cells.value, cells.low, cells.high
+    comparisons = [controlled("organisation", cells.difference, cells.p)]
     if previous is not None:
         previous_shown = protect(previous, k, breakdowns_at) == SHOWN
         if previous_published is not None:
@@ -131,13 +139,50 @@ def publish(
         min_group=k,
         reason=reason,
         shown=shown,
-        n=count.astype(np.int64),
+        n=summary.n.astype(np.int64),
         value=value,
         ci_low=low,
         ci_high=high,
         comparisons=tuple(comparisons),
         shrunk=_shrunk(cube, where, value, summary) if shrinkage else None,
     )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Described:
+    """Values, intervals and the test against the rest of the organisation of some cells
+    (sorted flat positions ``cells``), before false discovery control."""
+
+    cells: np.ndarray
+    summary: Summary
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    difference: np.ndarray
+    p: np.ndarray
+
+    def at(self, keep: np.ndarray) -> _Described:
+        """The same for the cells where ``keep`` (one flag per cell) is true."""
+        summary = Summary(*(a[keep] for a in (self.summary.n, self.summary.mean, self.summary.sd)))
+        rest = (a[keep] for a in (self.value, self.low, self.high, self.difference, self.p))
+        return _Described(self.cells[keep], summary, *rest)
+
+
+def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
+    """Means (0-10) get a t interval; percentages (0-100) a Wilson interval."""
+    total = np.take(cube.total, cells)
+    summary = summarise(np.take(cube.n, cells), total, np.take(cube.sumsq, cells))
+    count = summary.n
+    percent = cube.percent[cells % cube.n.shape[2]]
+    value, low, high = (np.full(cells.size, np.nan) for _ in range(3))
+    interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
+    value[percent] = 100.0 * total[percent] / count[percent]
+    low[percent], high[percent] = 100.0 * interval.low, 100.0 * interval.high
+    mean = ~percent
+    interval = t_intervals(summary.mean[mean], summary.sd[mean], count[mean], level)
+    value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
+    difference, p = organisation_tests(cube, cells, summary)
+    return _Described(cells, summary, value, low, high, difference, p)
 
 
 def _shrunk(

@@ -24,6 +24,8 @@ cell and no group smaller than ``k``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ethos.stats import _kernels
@@ -57,7 +59,12 @@ REASONS = {
 _NONE = np.empty(0, dtype=np.int64)
 
 
-def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
+def protect(
+    cube: Cube,
+    k: int,
+    breakdowns_at: str = "units",
+    first_round: Callable[[np.ndarray], None] | None = None,
+) -> np.ndarray:
     """Return the reason code of every cell of ``cube`` (``SHOWN`` = publish).
 
     Applies :func:`primary` once (and :func:`organisation_only` when ``breakdowns_at`` is
@@ -74,11 +81,23 @@ def protect(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
     result is the same as looking at every unit every round (``tests/stats`` checks both
     ways); at national size it saves most of the rounds' time, since after the first round
     only tens of units change.
+
+    ``first_round`` is called once, when the cheap rules first reach a fixed point, with the
+    flat positions of the cells shown so far: every cell finally shown is among them (rules
+    only ever hide), so :func:`~ethos.stats.disclosure.publish` starts computing values for
+    them in another thread while the remaining rules run (at national size 504,000 cells, of
+    which 470,000 end up shown).
     """
-    return _protect(cube, k, breakdowns_at, incremental=True)
+    return _protect(cube, k, breakdowns_at, incremental=True, first_round=first_round)
 
 
-def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.ndarray:
+def _protect(
+    cube: Cube,
+    k: int,
+    breakdowns_at: str,
+    incremental: bool,
+    first_round: Callable[[np.ndarray], None] | None = None,
+) -> np.ndarray:
     if breakdowns_at not in BREAKDOWNS_AT:
         raise ValueError(f"breakdowns_at must be one of {BREAKDOWNS_AT}, got {breakdowns_at!r}")
     reason = primary(cube.n, k)
@@ -102,6 +121,9 @@ def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.nd
                 break
             inner = again(changed)
             outer = _join(outer, inner)
+        if first_round is not None:
+            first_round(np.flatnonzero(reason.ravel() == SHOWN))
+            first_round = None
         changed = unions(cube, reason, k, remainders[0], outer)
         changed = np.concatenate([changed, cross_tabs(cube, reason, k)])
         if changed.size == 0:
