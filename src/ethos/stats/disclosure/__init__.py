@@ -111,7 +111,7 @@ def publish(
         def first_round(cells: np.ndarray) -> None:
             early.append(pool.submit(_describe, cube, cells, level))
 
-        reason = protect(cube, k, breakdowns_at, first_round)
+        reason = protect(cube, k, breakdowns_at, first_round=first_round)
         if early:  # rules only hide, so every shown cell was described
             described = early[0].result()
             cells = described.at(np.take(reason, described.cells) == SHOWN)
