@@ -315,6 +315,20 @@ def test_large_arrays_come_zeroed_and_writable_from_their_own_map() -> None:
     assert big.sum() == 1.5 and big.flags.c_contiguous and big.flags.writeable
 
 
+def test_ordinary_pages_turns_numpy_huge_pages_off_and_back() -> None:
+    setting = np._core.multiarray._set_madvise_hugepage
+    before = setting(True)
+    try:
+        with _kernels.ordinary_pages():
+            assert setting(False) is False  # it was off inside
+            with _kernels.ordinary_pages():
+                pass
+            assert setting(False) is False  # and stays off after a nested block
+        assert setting(True) is True  # back on after
+    finally:
+        setting(before)
+
+
 def test_primary_and_opaque_unit_loops_match_array_expressions() -> None:
     rng = np.random.default_rng(17)
     n = rng.integers(0, 14, size=(50, 5, 3)).astype(np.int32)
