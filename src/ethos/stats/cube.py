@@ -230,10 +230,6 @@ class Scoring:
         while self._pending:
             yield self._pending.popleft().result()
 
-    def submit(self, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run other work in the same threads."""
-        return self._pool.submit(work, *args, **kwargs)
-
     def close(self) -> None:
         for future in self._pending:
             future.cancel()
