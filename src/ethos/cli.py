@@ -179,7 +179,8 @@ def psychometrics(
     k = _min_group(min_group)
     with _input_errors():
         loaded = load_instrument(instrument)
-        frame = io.check_responses(responses, io.read_table(responses), loaded)
+        columns = io.response_columns(loaded)  # the items and demographics, not free text
+        frame = io.check_responses(responses, io.read_table(responses, columns), loaded)
     report = instrument_report(frame, loaded, k, factors)
     if as_json:
         typer.echo(json.dumps(to_json(report)))
