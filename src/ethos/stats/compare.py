@@ -121,22 +121,13 @@ def _scale(percent: np.ndarray) -> np.ndarray:
     return np.where(percent, 100.0, 1.0)
 
 
-def against_organisation(
-    cube: Cube, cells: np.ndarray, summary: Summary | None = None
-) -> Comparison:
-    """Each cell (flat positions ``cells``) against the rest of the organisation.
-
-    ``summary`` is :func:`summarise_cells` of ``cells`` if the caller has it already.
-    """
-    return controlled("organisation", *organisation_tests(cube, cells, summary))
-
-
 def organisation_tests(
     cube: Cube, cells: np.ndarray, summary: Summary | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The difference and p value of each cell against the rest of the organisation, before
-    false discovery control (which depends on the whole set of cells compared: see
-    :func:`controlled`)."""
+    """Each cell (flat positions ``cells``) against the rest of the organisation: the
+    difference and p value, before false discovery control (which depends on the whole set of
+    cells compared: see :func:`controlled`). ``summary`` is :func:`summarise_cells` of
+    ``cells`` if the caller has it already."""
     (u, _, _), a, percent = _at(cube, cells, summary)
     at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(

@@ -172,9 +172,9 @@ class Scorer:
             [(-1, np.nan)] + [(c, t[c]) for c in range(t.size - 1) if t[c] != -np.inf]
             for t in self.tables
         ]
-        self.option_ptr = np.cumsum([0] + [len(o) for o in options], dtype=np.int64)
+        self._option_ptr = np.cumsum([0] + [len(o) for o in options], dtype=np.int64)
         self._option_code = np.array([c for o in options for c, _ in o], dtype=np.int64)
-        self.option_score = np.array([v for o in options for _, v in o], dtype=np.float32)
+        self._option_score = np.array([v for o in options for _, v in o], dtype=np.float32)
         self._by_dtype: dict[np.dtype[Any], _Arrays3] = {}
         members = [[position[i] for i in m.items] for m in direct]
         self.arguments: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
@@ -219,9 +219,9 @@ class Scorer:
             info = np.iinfo(dtype)
             codes = self._option_code
             fits = (codes >= info.min) & (codes <= info.max)
-            counts = np.add.reduceat(fits, self.option_ptr[:-1]) if codes.size else fits
+            counts = np.add.reduceat(fits, self._option_ptr[:-1]) if codes.size else fits
             pointer = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            self._by_dtype[dtype] = (pointer, codes[fits].astype(dtype), self.option_score[fits])
+            self._by_dtype[dtype] = (pointer, codes[fits].astype(dtype), self._option_score[fits])
         return self._by_dtype[dtype]
 
     def chunks(self, data: Any, rows: int = 65_536) -> Iterator[tuple[int, np.ndarray]]:
