@@ -20,7 +20,7 @@ def main() -> None:
     from ethos.analysis import io
     from ethos.analysis.pipeline import breakdown
     from ethos.instruments import load_instrument
-    from ethos.stats.compare import against_organisation
+    from ethos.stats.compare import organisation_tests
     from ethos.stats.cube import score_cube
     from ethos.stats.disclosure import publish
     from ethos.stats.disclosure.rules import protect
@@ -45,7 +45,7 @@ def main() -> None:
     reason = timed("protect (rules only)", lambda: protect(cube, 10))
     timed(
         "compare with organisation",
-        lambda: against_organisation(cube, (reason == 0).ravel().nonzero()[0]),
+        lambda: organisation_tests(cube, (reason == 0).ravel().nonzero()[0]),
     )
     timed("publish (protect + values + comparisons)", lambda: publish(cube, 10))
     for name, seconds in timings:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -18,7 +20,10 @@ from ethos.analysis.pipeline import breakdown
 from ethos.instruments import load_instrument
 from ethos.instruments.model import Option
 from ethos.stats import _kernels
+from ethos.stats.compare import organisation_tests, summarise_cells
 from ethos.stats.cube import build_cube, score_cube
+from ethos.stats.disclosure import _describe as describe
+from ethos.stats.intervals import t_intervals, wilson_intervals
 from ethos.stats.scoring import Scorer, score_respondents
 from ethos.stats.tree import UnitTree
 from ethos.synth import synthesise
@@ -223,6 +228,87 @@ def test_scoring_as_it_aggregates_gives_the_cube_of_the_whole_scores(trust) -> N
     apart = build_cube(score_respondents(responses, instrument), unit, tree, by)
     for name in ("n", "total", "sumsq", "direct_n"):
         np.testing.assert_array_equal(getattr(together, name), getattr(apart, name))
+
+
+@pytest.mark.parametrize("level", [0.95, 0.9])
+def test_describing_cells_in_one_pass_matches_the_array_functions(trust, level) -> None:
+    # Every non-empty cell, ones of one or two people and the root's included, so that each
+    # branch (no interval, no test, either test) is taken.
+    responses, tree, unit = trust
+    instrument = load_instrument("culture")
+    by = [breakdown(None, responses, instrument, c) for c in ("ethnicity", "staff_group")]
+    cube = score_cube(responses, instrument, unit, tree, by)
+    cells = np.flatnonzero(cube.n.ravel() > 0)
+    assert {1, 2} <= set(cube.n.ravel()[cells].tolist())
+    described = describe(cube, cells, level)
+
+    summary = summarise_cells(cube, cells)
+    percent = cube.percent[cells % cube.n.shape[2]]
+    value, low, high = (np.full(cells.size, np.nan) for _ in range(3))
+    total = np.take(cube.total, cells)
+    wilson = wilson_intervals(np.rint(total[percent]), summary.n[percent], level)
+    value[percent] = 100.0 * total[percent] / summary.n[percent]
+    low[percent], high[percent] = 100.0 * wilson.low, 100.0 * wilson.high
+    t = t_intervals(summary.mean[~percent], summary.sd[~percent], summary.n[~percent], level)
+    value[~percent], low[~percent], high[~percent] = summary.mean[~percent], t.low, t.high
+    difference, p = organisation_tests(cube, cells, summary)
+
+    assert np.isnan(p).any() and (~np.isnan(p[percent])).any() and (~np.isnan(p[~percent])).any()
+    for got, expected in [
+        (described.summary.n, summary.n),
+        (described.summary.mean, summary.mean),
+        (described.summary.sd, summary.sd),
+        (described.value, value),
+        (described.low, low),
+        (described.high, high),
+        (described.difference, difference),
+        (described.p, p),
+    ]:
+        np.testing.assert_array_equal(got, expected)
+
+
+LOADS_NOTHING_MORE = """
+import sys
+from pathlib import Path
+from ethos.stats import _kernels
+from ethos.analysis.pipeline import analyse_files
+from ethos.instruments import load_instrument
+from ethos.synth import synthesise
+
+def loaded():
+    return {
+        name: len(kernel.signatures)
+        for name, kernel in vars(_kernels).items()
+        if hasattr(kernel, "py_func") and hasattr(kernel, "signatures")
+    }
+
+before = loaded()
+folder = Path(sys.argv[1])
+result = synthesise(staff=400, units=12, seed=3)
+result.responses.write_parquet(folder / "responses.parquet")
+result.responses.write_csv(folder / "responses.csv")
+result.units.select("code", "name", "parent").write_csv(folder / "units.csv")
+instrument = load_instrument("culture")
+for name in ("responses.parquet", "responses.csv"):
+    analyse_files(
+        folder / name, instrument, folder / "units.csv", ("ethnicity", "staff_group"), 5
+    )
+after = loaded()
+print({name: (before[name], after[name]) for name in before if after[name] != before[name]})
+"""
+
+
+def test_an_analysis_compiles_and_loads_no_kernel_after_the_import(tmp_path) -> None:
+    # _kernels._load loads every kernel for the argument types an analysis of a Parquet or
+    # CSV file passes; a kernel first called with other types would load (or compile) inside
+    # the analysis, as 0.24 s of the national run once did.
+    run = subprocess.run(
+        [sys.executable, "-c", LOADS_NOTHING_MORE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "{}", run.stdout
 
 
 def test_rollup_and_carry_up_match_a_walk_up_the_parents() -> None:

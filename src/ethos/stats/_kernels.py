@@ -23,10 +23,10 @@ from __future__ import annotations
 import mmap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 from numba.core.registry import cpu_target
 
 CHUNK = 512
@@ -560,3 +560,139 @@ def small_remainders(
                     above[x, m] += here[x, m] * into[m]
         level -= 1
     return small
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at_least_zero(x: float) -> float:
+    """``np.clip(x, 0.0, None)``: NaN stays NaN."""
+    return 0.0 if x < 0.0 else x
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def describe_cells(
+    cells: np.ndarray,
+    n: np.ndarray,
+    total: np.ndarray,
+    sumsq: np.ndarray,
+    percent: np.ndarray,
+    block: int,
+    quantile: np.ndarray,
+    z: float,
+    out: np.ndarray,
+    test: np.ndarray,
+) -> None:
+    """Summaries, values, intervals and the test against the rest of the organisation of the
+    cube cells at flat positions ``cells`` (``n``, ``total``, ``sumsq`` flattened; measure of
+    cell c is ``c % percent.size``, the root's cell of the same slot and measure ``c % block``).
+
+    Rows of ``out``: count, mean, sd, value, low, high, difference from the rest of the
+    organisation, and the test's statistic (|t| or |z|) and degrees of freedom. ``test`` is 1
+    for Welch's t test (p from the t distribution, which the caller takes from scipy), 2 for
+    the two-proportion z test, 0 for none (the root, or too few people on either side).
+    Means get a t interval (``quantile[n]`` is the t quantile for n - 1 degrees of freedom),
+    percentages (0-100) a Wilson interval with normal quantile ``z``. The arithmetic is that
+    of :func:`ethos.stats.compare.summarise`, :func:`~ethos.stats.intervals.t_intervals`,
+    :func:`~ethos.stats.intervals.wilson_intervals`, :func:`~ethos.stats.intervals.welch_test`
+    and :func:`~ethos.stats.intervals.two_proportion_test`, operation for operation, so the
+    results are the same to the last bit; one pass, no temporary arrays.
+    """
+    measures = percent.size
+    for i in range(cells.size):
+        c = cells[i]
+        root = c % block
+        count = np.float64(n[c])
+        mean = total[c] / count
+        sd = np.sqrt(_at_least_zero((sumsq[c] - total[c] ** 2 / count) / (count - 1)))
+        rest = np.float64(n[root] - n[c])
+        rest_total = total[root] - total[c]
+        rest_mean = rest_total / rest
+        rest_sd = np.sqrt(
+            _at_least_zero((sumsq[root] - sumsq[c] - rest_total**2 / rest) / (rest - 1))
+        )
+        out[0, i], out[1, i], out[2, i] = count, mean, sd
+        usable = c >= block  # not the root itself
+        test[i] = 0
+        out[7, i] = out[8, i] = np.nan
+        if percent[c % measures]:
+            x = np.rint(total[c])
+            p = x / count
+            denom = 1.0 + z**2 / count
+            centre = (p + z**2 / (2.0 * count)) / denom
+            half = z / denom * np.sqrt(p * (1.0 - p) / count + z**2 / (4.0 * count**2))
+            out[3, i] = 100.0 * total[c] / count
+            out[4, i] = 100.0 * min(max(centre - half, 0.0), 1.0)
+            out[5, i] = 100.0 * min(max(centre + half, 0.0), 1.0)
+            out[6, i] = (mean - rest_mean) * 100.0
+            if usable and count >= 1 and rest >= 1:
+                a, b = np.rint(mean * count), np.rint(rest_mean * rest)
+                pooled = (a + b) / (count + rest)
+                var = pooled * (1.0 - pooled) * (1.0 / count + 1.0 / rest)
+                out[7, i] = np.abs((a / count - b / rest) / np.sqrt(var if var > 0 else np.nan))
+                test[i] = 2
+        else:
+            half = quantile[n[c]] * sd / np.sqrt(count) if count >= 2 else np.nan
+            out[3, i], out[4, i], out[5, i] = mean, mean - half, mean + half
+            out[6, i] = (mean - rest_mean) * 1.0
+            if usable and count >= 2 and rest >= 2:
+                v1, v2 = sd**2 / count, rest_sd**2 / rest
+                se2 = v1 + v2 if v1 + v2 > 0 else np.nan
+                out[7, i] = np.abs((mean - rest_mean) / np.sqrt(se2))
+                out[8, i] = se2**2 / (v1**2 / (count - 1.0) + v2**2 / (rest - 1.0))
+                test[i] = 1
+
+
+def _load() -> None:
+    """Load the compiled code of every kernel for the argument types an analysis passes.
+
+    numba loads a cached kernel on its first call, 3-13 ms each; in an analysis those calls
+    come from three threads at once, and two scoring threads once loaded the same kernel
+    twice: 0.24 s of a national run went on it. Loaded here, with the module, as a compiled
+    extension's code is. Other argument types still compile (or load) on first call. On a
+    machine without the cache yet, this compiles them (once, about a minute).
+    """
+    i8, i32, i64, f32, f64 = types.int8, types.int32, types.int64, types.float32, types.float64
+
+    def a(dtype: Any, ndim: int = 1, layout: Literal["C", "F", "A"] = "C") -> Any:
+        return types.Array(dtype, ndim, layout)
+
+    flags = a(types.boolean)
+    tree = (a(i64), a(i64))  # a unit tree's first child and child count
+    calls: list[tuple[Any, tuple[Any, ...]]] = [
+        (rollup, (a(i32, 2), a(i64))),
+        (rollup, (a(f64, 2), a(i64))),
+        (count_scores, (a(i64), a(i32, 2), a(f64, 2), a(i32, 3))),
+        (add_scores, (a(i64), a(i32, 2), a(f64, 2), a(f64, 3), a(f64, 3))),
+        (pair_rows, (a(i64), a(i64), a(i64), i64, i64, i64)),
+        (count_pairs, (a(i64), a(f64, 2), a(i32, 2))),
+        (primary_reasons, (a(i32, 3), i64, i64, i64, a(i8, 3))),
+        *[
+            (carry_up, (a(i32, 3), a(i8, 3), *tree, a(i64, 1, order), a(i32, 3), a(i8, 3)))
+            for order in ("A", "C")  # units in reverse: a view, or new
+        ],
+        (hierarchy_fixes, (a(i8, 3), *[a(i32, 3)] * 3, a(i8, 3), *tree, a(i64), i64, i64, i64)),
+        (hide_breakdowns_of_hidden, (a(i8, 3), a(i64), i64, i64)),
+        (hide_partial_breakdowns, (a(i8, 3), a(i32, 3), a(i64), i64, i64, a(i64))),
+        (breakdown_flags, (a(i32, 3), a(i8, 3), i64, i64, a(i64))),
+        (union_leaks, (a(i64), a(i64), a(f64), a(f64, 2), i64)),
+        (
+            small_remainders,
+            (a(i64), a(i64), a(i32, 2), i64, a(types.boolean, 2), *tree, a(i64), i64),
+        ),
+    ]
+    calls.append(
+        (
+            describe_cells,
+            (a(i64), a(i32), a(f64), a(f64), flags, i64, a(f64), f64, a(f64, 2), a(i8)),
+        )
+    )
+    for codes in (i8, i64):  # Parquet files written by Ethos; CSV files and most others
+        options = (a(i64), a(codes), a(f32))
+        measures = (a(i64), a(i64), a(i64), flags, flags)
+        calls.append(
+            (score_codes, (a(codes, 2, "F"), *options, *measures, a(f64, 2), *[a(i64)] * 4))
+        )
+    for kernel, arguments in calls:
+        kernel.compile(arguments)
+
+
+_load()

@@ -127,7 +127,10 @@ def organisation_tests(
     """Each cell (flat positions ``cells``) against the rest of the organisation: the
     difference and p value, before false discovery control (which depends on the whole set of
     cells compared: see :func:`controlled`). ``summary`` is :func:`summarise_cells` of
-    ``cells`` if the caller has it already."""
+    ``cells`` if the caller has it already.
+
+    :func:`ethos.stats.disclosure.publish` does the same in one compiled pass
+    (``_kernels.describe_cells``), which the tests check against this."""
     (u, _, _), a, percent = _at(cube, cells, summary)
     at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(

@@ -338,14 +338,14 @@ def welch_test(
     se2 = np.where(v1 + v2 > 0, v1 + v2, np.nan)
     t = (m1 - m2) / np.sqrt(se2)
     df = se2**2 / (v1**2 / (k1 - 1.0) + v2**2 / (k2 - 1.0))
-    p = 2.0 * _t_upper(np.abs(t), df)
+    p = 2.0 * t_upper(np.abs(t), df)
     return TTestResult(*_readonly(t, df, p))
 
 
 _SPLIT_FROM = 100_000
 
 
-def _t_upper(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+def t_upper(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     """``P(T_df > t)`` element-wise (``scipy.stats.t.sf``, exactly).
 
     A heatmap's worth (hundreds of thousands of cells) is split between two threads: scipy's
@@ -385,7 +385,7 @@ def one_sample_t(
     se = np.where(s > 0, s, np.nan) / np.sqrt(k)
     t = (m - mu) / se
     df = k - 1.0
-    p = 2.0 * _t_upper(np.abs(t), df)
+    p = 2.0 * t_upper(np.abs(t), df)
     return TTestResult(*_readonly(t, df, p))
 
 

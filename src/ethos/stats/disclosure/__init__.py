@@ -14,15 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special, stats
 
+from ethos.stats import _kernels
 from ethos.stats.compare import (
     Benchmark,
     Summary,
     against_benchmark,
     against_previous,
     controlled,
-    organisation_tests,
-    summarise,
 )
 from ethos.stats.cube import Cube
 from ethos.stats.disclosure.comments import PublishedComments, publish_comments
@@ -35,7 +35,7 @@ from ethos.stats.disclosure.rates import (
     publish_share,
 )
 from ethos.stats.disclosure.rules import REASONS, SHOWN, protect
-from ethos.stats.intervals import t_intervals, wilson_intervals
+from ethos.stats.intervals import t_upper
 from ethos.stats.shrinkage import empirical_bayes_means
 
 MIN_GROUP_FLOOR = 5
@@ -169,20 +169,38 @@ class _Described:
 
 
 def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
-    """Means (0-10) get a t interval; percentages (0-100) a Wilson interval."""
-    total = np.take(cube.total, cells)
-    summary = summarise(np.take(cube.n, cells), total, np.take(cube.sumsq, cells))
-    count = summary.n
-    percent = cube.percent[cells % cube.n.shape[2]]
-    value, low, high = (np.full(cells.size, np.nan) for _ in range(3))
-    interval = wilson_intervals(np.rint(total[percent]), count[percent], level)
-    value[percent] = 100.0 * total[percent] / count[percent]
-    low[percent], high[percent] = 100.0 * interval.low, 100.0 * interval.high
-    mean = ~percent
-    interval = t_intervals(summary.mean[mean], summary.sd[mean], count[mean], level)
-    value[mean], low[mean], high[mean] = summary.mean[mean], interval.low, interval.high
-    difference, p = organisation_tests(cube, cells, summary)
-    return _Described(cells, summary, value, low, high, difference, p)
+    """Means (0-10) get a t interval; percentages (0-100) a Wilson interval; every cell is
+    tested against the rest of the organisation (:func:`_kernels.describe_cells`, the same
+    arithmetic as :func:`~ethos.stats.compare.summarise`,
+    :func:`~ethos.stats.intervals.t_intervals`, :func:`~ethos.stats.intervals.wilson_intervals`
+    and :func:`~ethos.stats.compare.organisation_tests`, in one pass)."""
+    count = np.take(cube.n, cells)
+    measures = cube.n.shape[2]
+    mean_cells = (count >= 2) & ~cube.percent[cells % measures]
+    distinct = np.unique(count[mean_cells])
+    quantile = np.full(int(distinct[-1]) + 1 if distinct.size else 1, np.nan)
+    quantile[distinct] = stats.t.ppf((1.0 + level) / 2.0, distinct - 1.0)
+    out = np.empty((9, cells.size))
+    test = np.empty(cells.size, dtype=np.int8)
+    total, sumsq = cube.sums.arrays()
+    _kernels.describe_cells(
+        cells,
+        cube.n.reshape(-1),
+        total.reshape(-1),
+        sumsq.reshape(-1),
+        cube.percent,
+        cube.n.shape[1] * measures,
+        quantile,
+        float(stats.norm.ppf((1.0 + level) / 2.0)),
+        out,
+        test,
+    )
+    count, mean, sd, value, low, high, difference, statistic, df = out
+    p = np.full(cells.size, np.nan)
+    welch, shares = test == 1, test == 2
+    p[welch] = 2.0 * t_upper(statistic[welch], df[welch])
+    p[shares] = 2.0 * special.ndtr(-statistic[shares])
+    return _Described(cells, Summary(count, mean, sd), value, low, high, difference, p)
 
 
 def _shrunk(
