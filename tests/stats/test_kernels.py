@@ -350,7 +350,7 @@ def test_rollup_and_carry_up_match_a_walk_up_the_parents() -> None:
     np.testing.assert_array_equal(counted, again_counted)
 
 
-def test_union_leaks_matches_every_subset_enumerated() -> None:
+def test_subsets_leak_matches_every_subset_enumerated() -> None:
     rng = np.random.default_rng(9)
     k = 5
     for _ in range(300):
@@ -358,16 +358,18 @@ def test_union_leaks_matches_every_subset_enumerated() -> None:
         children = int(rng.integers(1, 5))
         masks = rng.integers(0, 1 << width, size=children)
         weight = rng.integers(0, 12, size=children).astype(float)
-        mass = rng.integers(0, 15, size=(1, width)).astype(float)
-        leaks = _kernels.union_leaks(np.array([0, children]), masks, weight, mass, k)
+        mass = rng.integers(0, 15, size=width).astype(float)
+        known = np.zeros(1 << width)
+        np.add.at(known, masks, weight)
+        leaks = _kernels.subsets_leak(known, mass, k)
         expected = False
         for size in range(1, width + 1):
             for chosen in itertools.combinations(range(width), size):
                 subset = sum(1 << c for c in chosen)
                 known = sum(w for m, w in zip(masks, weight, strict=True) if m & ~subset == 0)
-                left = mass[0, list(chosen)].sum() - known
+                left = mass[list(chosen)].sum() - known
                 expected |= known > 0 and 0 < left < k
-        assert bool(leaks[0]) == expected
+        assert leaks == expected
 
 
 def test_small_remainders_match_remainders_built_child_by_child() -> None:
@@ -506,3 +508,51 @@ def test_hierarchy_fixes_match_the_rule_written_out() -> None:
         )
         np.testing.assert_array_equal(reason, expected)
         assert sorted(found.tolist()) == sorted(changed)
+
+
+def test_union_fixes_match_the_rule_written_out() -> None:
+    rng = np.random.default_rng(31)
+    k, offset, width, measures = 5, 1, 3, 2
+    fired = 0
+    for _ in range(200):
+        size = int(rng.integers(2, 12))
+        parents = [None] + [f"u{rng.integers(0, i)}" for i in range(1, size)]
+        tree = UnitTree.from_parents([f"u{i}" for i in range(size)], parents)
+        first, count = tree.child_ranges()
+        shape = (size, 1 + width, measures)
+        n = (rng.integers(0, 9, size=shape) * (rng.random(shape) < 0.7)).astype(np.int32)
+        remainder = rng.integers(0, 12, size=shape).astype(np.int32)
+        reason = (rng.random(shape) < 0.3).astype(np.int8) * 2
+        total_shown = reason[:, 0, :] == 0
+        expected, changed = reason.copy(), []
+        for p, m in itertools.product(range(size), range(measures)):
+            cats = range(offset, offset + width)
+            present = [s for s in cats if n[p, s, m] > 0]
+            if not total_shown[p, m] or not present or any(reason[p, s, m] for s in present):
+                continue
+            group = [
+                c
+                for c in range(size)
+                if tree.parent[c] == p
+                and total_shown[c, m]
+                and any(n[c, s, m] > 0 and reason[c, s, m] > 0 for s in cats)
+            ]
+            leaks = False
+            for chosen in itertools.chain.from_iterable(
+                itertools.combinations(cats, r) for r in range(1, width + 1)
+            ):
+                inside = [c for c in group if all(n[c, s, m] == 0 for s in cats if s not in chosen)]
+                known = sum(int(n[c, 0, m]) for c in inside)
+                left = sum(int(remainder[p, s, m]) for s in chosen) - known
+                leaks |= known > 0 and 0 < left < k
+            if leaks:
+                target = min(group, key=lambda c: (n[c, 0, m], c))
+                expected[target, 0, m] = 6
+                changed.append(target)
+        fired += len(changed)
+        found = _kernels.union_fixes(
+            n, reason, remainder, total_shown, first, count, np.arange(size), offset, width, k, 6
+        )
+        np.testing.assert_array_equal(reason, expected)
+        assert sorted(found.tolist()) == sorted(changed)
+    assert fired > 20

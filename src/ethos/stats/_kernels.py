@@ -459,43 +459,100 @@ def breakdown_flags(
 
 
 @njit(cache=True, nogil=True)
-def union_leaks(
-    start: np.ndarray, masks: np.ndarray, weight: np.ndarray, mass: np.ndarray, k: int
+def union_fixes(
+    n: np.ndarray,
+    reason: np.ndarray,
+    remainder: np.ndarray,
+    total_shown: np.ndarray,
+    first: np.ndarray,
+    count: np.ndarray,
+    parents: np.ndarray,
+    offset: int,
+    width: int,
+    k: int,
+    mark: int,
 ) -> np.ndarray:
-    """Which groups leak under the union rule (:func:`ethos.stats.disclosure.rules.unions`).
+    """The union rule (:func:`ethos.stats.disclosure.rules.unions`) for one breakdown, in
+    slots ``offset`` to ``offset + width - 1``, at each of ``parents`` and measure.
 
-    Group g's children are ``start[g]`` to ``start[g + 1] - 1``; child i has category bitmask
-    ``masks[i]`` and total ``weight[i]``; ``mass[g, c]`` is the group's hidden mass in
-    category c. For every set S of categories, ``known[S]`` is the total of the children whose
-    mask lies within S and ``left[S]`` the hidden mass in S minus ``known[S]``; the group
-    leaks when some S has ``known[S] > 0`` and ``0 < left[S] < k``. One buffer of ``2^width``
-    per group instead of a ``[groups, 2^width]`` table.
+    Where the parent's total is shown (``total_shown``, taken before this call, is what every
+    decision reads) and its breakdown is shown whole, its children whose total is shown and
+    whose breakdown is partly hidden are the group. A child with categories bitmask M (those
+    with respondents) and total w makes ``known[M] += w``; the group leaks when
+    :func:`subsets_leak` finds a set of categories it exposes. Then the group's smallest child
+    (the first of equals) has its total hidden with reason ``mark``. Unit i's children are
+    ``first[i]`` to ``first[i] + count[i] - 1``. Returns the children hidden.
     """
-    groups, width = mass.shape
+    measures = n.shape[2]
+    known = np.empty(1 << width, dtype=np.float64)
+    mass = np.empty(width, dtype=np.float64)
+    changed = np.empty(parents.size * measures, dtype=np.int64)  # one child per group at most
+    hidden = 0
+    for p in parents:
+        if count[p] == 0:
+            continue
+        for m in range(measures):
+            if not total_shown[p, m]:
+                continue
+            some = hides = False
+            for j in range(width):
+                present = n[p, offset + j, m] > 0
+                some |= present
+                hides |= present and reason[p, offset + j, m] > 0
+            if not some or hides:
+                continue
+            known[:] = 0.0
+            smallest = -1
+            for c in range(first[p], first[p] + count[p]):
+                if not total_shown[c, m]:
+                    continue
+                mask, partly = 0, False
+                for j in range(width):
+                    if n[c, offset + j, m] > 0:
+                        mask |= 1 << j
+                        partly |= reason[c, offset + j, m] > 0
+                if not partly:
+                    continue
+                known[mask] += n[c, 0, m]
+                if smallest < 0 or n[c, 0, m] < n[smallest, 0, m]:
+                    smallest = c
+            if smallest < 0:
+                continue
+            for j in range(width):
+                mass[j] = remainder[p, offset + j, m]
+            if subsets_leak(known, mass, k):
+                reason[smallest, 0, m] = mark
+                changed[hidden] = smallest
+                hidden += 1
+    return changed[:hidden]
+
+
+@njit(cache=True, nogil=True)
+def subsets_leak(known: np.ndarray, mass: np.ndarray, k: int) -> bool:
+    """Whether some set S of categories has ``known[S] > 0`` and ``0 < left[S] < k``.
+
+    On entry ``known[M]`` is the total of the shown children whose categories are exactly the
+    bitmask M; it becomes the total of those whose categories lie within M (a sum over
+    sub-masks, in place). ``left[S]`` is the hidden mass in S (``mass[c]`` per category c)
+    minus ``known[S]``.
+    """
+    width = mass.size
     subsets = 1 << width
-    known = np.empty(subsets, dtype=np.float64)
-    hidden = np.empty(subsets, dtype=np.float64)
-    leaks = np.zeros(groups, dtype=np.bool_)
-    for g in range(groups):
-        known[:] = 0.0
-        for i in range(start[g], start[g + 1]):
-            known[masks[i]] += weight[i]
-        for bit in range(width):  # sum over sub-masks
-            step = 1 << bit
-            for s in range(subsets):
-                if s & step:
-                    known[s] += known[s ^ step]
-        hidden[0] = 0.0
-        for s in range(1, subsets):
-            low = 0
-            while not (s >> low) & 1:
-                low += 1
-            hidden[s] = hidden[s ^ (1 << low)] + mass[g, low]
-            left = hidden[s] - known[s]
-            if known[s] > 0 and 0 < left < k:
-                leaks[g] = True
-                break
-    return leaks
+    for bit in range(width):
+        step = 1 << bit
+        for s in range(subsets):
+            if s & step:
+                known[s] += known[s ^ step]
+    hidden = np.zeros(subsets, dtype=np.float64)
+    for s in range(1, subsets):
+        low = 0
+        while not (s >> low) & 1:
+            low += 1
+        hidden[s] = hidden[s ^ (1 << low)] + mass[low]
+        left = hidden[s] - known[s]
+        if known[s] > 0 and 0 < left < k:
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True)
@@ -673,7 +730,10 @@ def _load() -> None:
         (hide_breakdowns_of_hidden, (a(i8, 3), a(i64), i64, i64)),
         (hide_partial_breakdowns, (a(i8, 3), a(i32, 3), a(i64), i64, i64, a(i64))),
         (breakdown_flags, (a(i32, 3), a(i8, 3), i64, i64, a(i64))),
-        (union_leaks, (a(i64), a(i64), a(f64), a(f64, 2), i64)),
+        (
+            union_fixes,
+            (a(i32, 3), a(i8, 3), a(i32, 3), a(types.boolean, 2), *tree, a(i64), *[i64] * 4),
+        ),
         (
             small_remainders,
             (a(i64), a(i64), a(i32, 2), i64, a(types.boolean, 2), *tree, a(i64), i64),

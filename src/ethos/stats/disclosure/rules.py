@@ -274,66 +274,26 @@ def unions(
     if remainder is None:
         remainder = _remainders(cube, reason)[0]
     first, count = tree.child_ranges()
-    if units is None:
-        parents = np.arange(tree.size)
-        kids, rows = parents[1:], parents  # every unit but the root is a child
-    else:
-        parents = units[count[units] > 0]
-        counts = count[parents]
-        offsets = np.cumsum(counts) - counts
-        kids = np.repeat(first[parents] - offsets, counts) + np.arange(counts.sum())
-        rows = np.union1d(parents, kids)
-    local = np.full(tree.size, -1)
-    local[rows] = np.arange(rows.size)
-    total_shown = reason[rows, 0, :] == SHOWN
-    changed = []
-    for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True):
-        if len(cats) > 16:
-            continue
-        some, hides = _kernels.breakdown_flags(cube.n, reason, offset, offset + len(cats), rows)
-        masked = total_shown & hides  # a shown total over a partly hidden breakdown
-        open_ = total_shown & some & ~hides  # a breakdown shown whole
-        i, m = np.nonzero(masked[local[kids]])
-        c = kids[i]
-        keep = open_[local[tree.parent[c]], m]
-        c, m = c[keep], m[keep]
-        if c.size == 0:
-            continue
-        bad = _union_violations(cube, remainder, offset, len(cats), c, m, k)
-        if bad.size:
-            reason[c[bad], 0, m[bad]] = UNION
-            changed.append(c[bad])
+    parents = np.arange(tree.size) if units is None else units
+    total_shown = reason[:, 0, :] == SHOWN  # every decision of this call reads the same
+    changed = [
+        _kernels.union_fixes(
+            cube.n,
+            reason,
+            remainder,
+            total_shown,
+            first,
+            count,
+            parents,
+            offset,
+            len(cats),
+            k,
+            UNION,
+        )
+        for offset, cats in zip(cube.layout.offsets, cube.layout.categories, strict=True)
+        if len(cats) <= 16
+    ]
     return np.concatenate(changed) if changed else _NONE
-
-
-def _union_violations(
-    cube: Cube,
-    remainder: np.ndarray,
-    offset: int,
-    width: int,
-    c: np.ndarray,
-    m: np.ndarray,
-    k: int,
-) -> np.ndarray:
-    """Indices into ``c`` of the smallest child in each (parent, measure) that leaks, for the
-    breakdown in slots ``offset`` to ``offset + width - 1``."""
-    block = slice(offset, offset + width)
-    parent = cube.tree.parent[c]
-    pair, group = np.unique(parent * cube.n.shape[2] + m, return_inverse=True)
-    masks = (cube.n[c, block, m] > 0) @ (1 << np.arange(width))
-    order = np.argsort(group, kind="stable")
-    start = np.searchsorted(group[order], np.arange(pair.size + 1))
-    mass = remainder[pair // cube.n.shape[2], block, pair % cube.n.shape[2]].astype(np.float64)
-    weight = cube.n[c, 0, m].astype(np.float64)
-    leaks = _kernels.union_leaks(start, masks[order], weight[order], mass, k)
-    leaking = np.flatnonzero(leaks)
-    if leaking.size == 0:
-        return leaking
-    chosen = np.flatnonzero(np.isin(group, leaking))
-    order = np.lexsort((cube.n[c[chosen], 0, m[chosen]], group[chosen]))
-    ranked = chosen[order]
-    first = np.r_[True, group[ranked][1:] != group[ranked][:-1]]
-    return ranked[first]
 
 
 def cross_tabs(cube: Cube, reason: np.ndarray, k: int) -> np.ndarray:
