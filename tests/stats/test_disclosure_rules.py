@@ -219,24 +219,23 @@ def test_looking_again_only_where_cells_changed_gives_the_full_rounds_result(org
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(organisations(max_units=12, max_columns=2, max_size=20))
-def test_cells_shown_after_the_first_round_include_every_cell_finally_shown(org):
+def test_the_candidates_include_every_cell_finally_shown(org):
     parents, people, cats, k, missing = org
     cube = attack_cube(parents, people, cats, missing)
-    seen = []
-    reason = rules.protect(cube, k, first_round=seen.append)
-    assert len(seen) == 1
-    (early,) = seen
-    assert np.all(np.diff(early) > 0)
-    shown = np.flatnonzero(reason.ravel() == rules.SHOWN)
-    assert np.isin(shown, early).all()
-    # publish describes the early cells in a thread and keeps the shown ones: the same
-    # values as describing the shown cells alone.
-    published = publish(cube, k)
-    np.testing.assert_array_equal(published.shown, shown)
-    alone = describe(cube, shown, 0.95)
-    np.testing.assert_array_equal(published.value, alone.value)
-    np.testing.assert_array_equal(published.ci_low, alone.low)
-    np.testing.assert_array_equal(published.comparisons[0].p, alone.p)
+    for breakdowns_at in rules.BREAKDOWNS_AT:
+        early = rules.candidates(cube, k, breakdowns_at)
+        assert np.all(np.diff(early) > 0)
+        reason = rules.protect(cube, k, breakdowns_at)
+        shown = np.flatnonzero(reason.ravel() == rules.SHOWN)
+        assert np.isin(shown, early).all()
+        # publish describes the candidates in a thread and keeps the shown ones: the same
+        # values as describing the shown cells alone.
+        published = publish(cube, k, breakdowns_at=breakdowns_at)
+        np.testing.assert_array_equal(published.shown, shown)
+        alone = describe(cube, shown, 0.95)
+        np.testing.assert_array_equal(published.value, alone.value)
+        np.testing.assert_array_equal(published.ci_low, alone.low)
+        np.testing.assert_array_equal(published.comparisons[0].p, alone.p)
 
 
 def primary_only(cube, k):

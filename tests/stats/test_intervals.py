@@ -113,6 +113,22 @@ def test_it_handles_ties_and_all_nan_in_bh() -> None:
     assert np.isnan(empty.qvalues).all() and not empty.reject.any()
 
 
+def test_a_given_order_gives_the_same_q_values_whatever_the_order_of_ties() -> None:
+    rng = np.random.default_rng(8)
+    p = np.round(rng.uniform(0, 0.2, 60), 2)  # many ties
+    p[[3, 30]] = np.nan
+    known = np.flatnonzero(~np.isnan(p))
+    expected = benjamini_hochberg(p)
+    for _ in range(5):
+        shuffled = known[rng.permutation(known.size)]
+        order = shuffled[np.argsort(p[shuffled], kind="stable")]  # ties in a random order
+        given = benjamini_hochberg(p, order=order)
+        np.testing.assert_array_equal(given.qvalues, expected.qvalues)
+        np.testing.assert_array_equal(given.reject, expected.reject)
+    with pytest.raises(ValueError, match="every p-value that is not NaN"):
+        benjamini_hochberg(p, order=known[1:])
+
+
 # --- tests from summary statistics ---------------------------------------------------------
 
 

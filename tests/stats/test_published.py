@@ -65,5 +65,15 @@ def test_results_read_back_as_shown_or_suppressed(published):
 def test_it_refuses_numbers_for_hidden_cells(published):
     from dataclasses import replace
 
+    shown = published.shown
+    hidden = int(np.flatnonzero(published.reason.ravel() != 0)[0])
+    for wrong in (
+        shown[:-1],  # one shown cell without numbers
+        np.sort(np.r_[shown[1:], hidden]),  # as many cells, one of them hidden
+        np.r_[shown[:-1], shown[-2]],  # a cell twice
+        np.r_[shown[:-1], published.reason.size],  # a cell that is not in the cube
+    ):
+        with pytest.raises(ValueError, match="shown cells and no others"):
+            replace(published, shown=wrong)
     with pytest.raises(ValueError, match="shown cells and no others"):
-        replace(published, shown=published.shown[:-1])
+        replace(published, value=published.value[:-1])

@@ -273,9 +273,9 @@ def test_an_attacker_with_every_output_of_every_role_learns_no_small_group(cast,
         assert find_web_leaks(truth_of(survey), cells, max_subset=4) == []
 
 
-def primary_only(cube, k, breakdowns_at="units", first_round=None):
-    """The primary rule alone, in place of ``protect`` (``first_round`` is never called, so
-    publish describes the shown cells after it)."""
+def primary_only(cube, k, breakdowns_at="units"):
+    """The primary rule alone, in place of ``protect`` (it shows cells that
+    ``rules.candidates`` hides, so publish describes the shown cells after it)."""
     reason = rules.primary(cube.n, k)
     if breakdowns_at == "organisation":
         rules.organisation_only(reason)

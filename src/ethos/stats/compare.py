@@ -90,9 +90,13 @@ def _test(a: Summary, b: Summary, percent: np.ndarray, usable: np.ndarray) -> np
     return p
 
 
-def controlled(label: str, difference: np.ndarray, p: np.ndarray) -> Comparison:
-    """A comparison of every cell compared, with Benjamini-Hochberg q values over them all."""
-    fdr = benjamini_hochberg(p)
+def controlled(
+    label: str, difference: np.ndarray, p: np.ndarray, order: np.ndarray | None = None
+) -> Comparison:
+    """A comparison of every cell compared, with Benjamini-Hochberg q values over them all
+    (``order``: the p values' order, if known; see
+    :func:`~ethos.stats.intervals.benjamini_hochberg`)."""
+    fdr = benjamini_hochberg(p, order=order)
     return Comparison(
         label,
         np.where(np.isnan(p), np.nan, difference),

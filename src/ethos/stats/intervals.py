@@ -262,7 +262,9 @@ def wilson_interval(successes: float, n: float, level: float = 0.95) -> Interval
     return Interval(float(res.low), float(res.high), res.level, res.method)
 
 
-def benjamini_hochberg(pvalues: npt.ArrayLike, alpha: float = 0.05) -> FDRResult:
+def benjamini_hochberg(
+    pvalues: npt.ArrayLike, alpha: float = 0.05, order: np.ndarray | None = None
+) -> FDRResult:
     """Benjamini-Hochberg step-up false discovery rate control.
 
     With the ``m`` non-missing p-values sorted, ``p_(1) <= ... <= p_(m)``, the adjusted value is
@@ -276,6 +278,9 @@ def benjamini_hochberg(pvalues: npt.ArrayLike, alpha: float = 0.05) -> FDRResult
         and come back as ``q = NaN``, ``reject = False``.
     alpha : float
         Target false discovery rate in (0, 1).
+    order : array, optional
+        The positions of the non-missing p-values from the smallest up (ties in any order),
+        when the caller has sorted them already; else they are sorted here.
 
     Returns
     -------
@@ -298,7 +303,10 @@ def benjamini_hochberg(pvalues: npt.ArrayLike, alpha: float = 0.05) -> FDRResult
     if m:
         # Tied p-values get the same q whatever their order (the running minimum from the top
         # reaches the last of them first), so a faster sort that breaks ties anyhow will do.
-        order = idx[np.argsort(p[idx])]
+        if order is None:
+            order = idx[np.argsort(p[idx])]
+        elif order.size != m:
+            raise ValueError("order must list every p-value that is not NaN, once")
         scaled = p[order] * m / np.arange(1, m + 1)
         q[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     reject = np.zeros(p.shape, dtype=bool)

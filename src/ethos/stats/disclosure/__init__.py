@@ -9,8 +9,9 @@ English account for staff is ``docs/methods/disclosure-control.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,6 @@ from scipy import special, stats
 from ethos.stats import _kernels
 from ethos.stats.compare import (
     Benchmark,
-    Summary,
     against_benchmark,
     against_previous,
     controlled,
@@ -34,7 +34,7 @@ from ethos.stats.disclosure.rates import (
     publish_rate_ratio,
     publish_share,
 )
-from ethos.stats.disclosure.rules import REASONS, SHOWN, protect
+from ethos.stats.disclosure.rules import REASONS, SHOWN, candidates, protect
 from ethos.stats.intervals import t_upper
 from ethos.stats.shrinkage import empirical_bayes_means
 
@@ -100,27 +100,27 @@ def publish(
     totals of mean measures, clearly labelled as such. ``breakdowns_at="organisation"`` shows
     breakdowns for the organisation only (:func:`~ethos.stats.disclosure.rules.organisation_only`).
 
-    The values of the cells still shown after the first round of rules (a few more than will
-    finally be shown) are computed in a second thread while the remaining rules run; only the
-    finally shown cells' values leave this function.
+    The values of the cells that the cheapest rules leave shown
+    (:func:`~ethos.stats.disclosure.rules.candidates`, a few more than will finally be shown)
+    are computed in a second thread while the rules run; only the finally shown cells' values
+    leave this function.
     """
     k = check_min_group(min_group)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        early: list[Future[_Described]] = []
-
-        def first_round(cells: np.ndarray) -> None:
-            early.append(pool.submit(_describe, cube, cells, level))
-
-        reason = protect(cube, k, breakdowns_at, first_round=first_round)
-        if early:  # rules only hide, so every shown cell was described
-            described = early[0].result()
-            cells = described.at(np.take(reason, described.cells) == SHOWN)
-        else:
-            cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level)
+        early = pool.submit(
+            lambda: _describe(cube, candidates(cube, k, breakdowns_at), level).sorted()
+        )
+        reason = protect(cube, k, breakdowns_at)
+        described = early.result()
+    keep = np.take(reason, described.cells) == SHOWN
+    if np.count_nonzero(keep) == reason.size - np.count_nonzero(reason):  # SHOWN is 0
+        cells = described.at(keep)
+    else:  # protect showed a cell candidates() hid: it no longer implies them
+        cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level)
     shown = cells.cells
     where = np.unravel_index(shown, reason.shape)
-    summary, value, low, high = cells.summary, cells.value, cells.low, cells.high
-    comparisons = [controlled("organisation", cells.difference, cells.p)]
+    value, low, high = cells.value, cells.low, cells.high
+    comparisons = [controlled("organisation", cells.difference, cells.p, cells.order)]
     if previous is not None:
         previous_shown = protect(previous, k, breakdowns_at) == SHOWN
         if previous_published is not None:
@@ -139,33 +139,49 @@ def publish(
         min_group=k,
         reason=reason,
         shown=shown,
-        n=summary.n.astype(np.int64),
+        n=cells.n.astype(np.int64),
         value=value,
         ci_low=low,
         ci_high=high,
         comparisons=tuple(comparisons),
-        shrunk=_shrunk(cube, where, value, summary) if shrinkage else None,
+        shrunk=_shrunk(cube, where, value, cells.n, cells.sd) if shrinkage else None,
     )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Described:
-    """Values, intervals and the test against the rest of the organisation of some cells
-    (sorted flat positions ``cells``), before false discovery control."""
+    """Counts, standard deviations, values, intervals and the test against the rest of the
+    organisation of some cells (sorted flat positions ``cells``), before false discovery
+    control; ``order``, when made, lists the positions of the p values that are not NaN from
+    the smallest up (see :func:`~ethos.stats.intervals.benjamini_hochberg`)."""
 
     cells: np.ndarray
-    summary: Summary
+    n: np.ndarray
+    sd: np.ndarray
     value: np.ndarray
     low: np.ndarray
     high: np.ndarray
     difference: np.ndarray
     p: np.ndarray
+    order: np.ndarray | None = None
+
+    def sorted(self) -> _Described:
+        """The same, with ``order`` made."""
+        known = np.flatnonzero(~np.isnan(self.p))
+        return dataclasses.replace(self, order=known[np.argsort(self.p[known])])
 
     def at(self, keep: np.ndarray) -> _Described:
         """The same for the cells where ``keep`` (one flag per cell) is true."""
-        summary = Summary(*(a[keep] for a in (self.summary.n, self.summary.mean, self.summary.sd)))
-        rest = (a[keep] for a in (self.value, self.low, self.high, self.difference, self.p))
-        return _Described(self.cells[keep], summary, *rest)
+        order = None
+        if self.order is not None:  # the kept cells' new positions, still in order
+            position = np.cumsum(keep) - 1
+            order = position[self.order[keep[self.order]]]
+        kept = {
+            f.name: np.compress(keep, getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name != "order"
+        }
+        return _Described(**kept, order=order)
 
 
 def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
@@ -195,21 +211,20 @@ def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
         out,
         test,
     )
-    count, mean, sd, value, low, high, difference, statistic, df = out
+    count, _, sd, value, low, high, difference, statistic, df = out
     p = np.full(cells.size, np.nan)
     welch, shares = test == 1, test == 2
     p[welch] = 2.0 * t_upper(statistic[welch], df[welch])
     p[shares] = 2.0 * special.ndtr(-statistic[shares])
-    return _Described(cells, Summary(count, mean, sd), value, low, high, difference, p)
+    return _Described(cells, count, sd, value, low, high, difference, p)
 
 
 def _shrunk(
-    cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray, summary: Summary
+    cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray, count: np.ndarray, sd: np.ndarray
 ) -> np.ndarray:
     """Empirical-Bayes estimates for shown unit totals of mean measures, level by level."""
     u, s, m = where
     out = np.full(value.size, np.nan)
-    count, sd = summary.n, summary.sd
     depth = cube.tree.depth[u]
     eligible = (s == 0) & ~cube.percent[m] & (depth > 0)
     for d in np.unique(depth[eligible]):

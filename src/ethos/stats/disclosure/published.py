@@ -81,11 +81,18 @@ class PublishedCube:
     shrunk: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        expected = np.flatnonzero(self.reason.ravel() == SHOWN)
+        shown = self.shown
+        count = self.reason.size - np.count_nonzero(self.reason)  # SHOWN is 0
         arrays = [self.n, self.value, self.ci_low, self.ci_high]
         arrays += [a for c in self.comparisons for a in (c.difference, c.p, c.q, c.significant)]
         arrays += [self.shrunk] if self.shrunk is not None else []
-        if not np.array_equal(expected, self.shown) or any(a.size != expected.size for a in arrays):
+        exact = (
+            shown.size == count
+            and bool(np.all(np.diff(shown) > 0))
+            and (shown.size == 0 or (shown[0] >= 0 and shown[-1] < self.reason.size))
+            and not np.any(self.reason.ravel()[shown])  # all shown: no hidden cell has numbers
+        )
+        if not exact or any(a.size != count for a in arrays):
             raise ValueError("a published cube holds numbers for shown cells and no others")
 
     def reason_text(self, code: int) -> str:
