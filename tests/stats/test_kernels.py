@@ -335,20 +335,26 @@ def test_rollup_and_carry_up_match_a_walk_up_the_parents() -> None:
     first, count = tree.child_ranges()
     reason = np.where(carry, 3, 0).astype(np.int8)  # any reason above 0 is carried
     every = np.arange(59, -1, -1)
-    _kernels.carry_up(direct, reason, first, count, every, out, counted)
+    n = tree.rollup(direct)
+    _kernels.carry_up(direct, n, reason, first, count, every, out, counted)
     inner, leaves = count > 0, count == 0
     assert inner.sum() > 5 and leaves.sum() > 5
     np.testing.assert_array_equal(out[inner], expected[inner])
     np.testing.assert_array_equal(counted[inner], np.minimum(pieces, 2)[inner])
-    # A leaf's remainder is its own members: its rows are neither written nor read.
+    # A leaf's remainder is its own members (its n): its rows are neither written nor read.
     assert (out[leaves] == -5).all() and (counted[leaves] == 7).all()
+    unread = np.where(leaves[:, None, None], 99, direct).astype(np.int32)
+    other, other_counted = np.full_like(direct, -5), np.full_like(counted, 7)
+    _kernels.carry_up(unread, n, reason, first, count, every, other, other_counted)
+    np.testing.assert_array_equal(other, out)
+    np.testing.assert_array_equal(other_counted, counted)
     # Refreshing only a changed unit and its ancestors gives what a full pass gives.
     changed = 59
     reason[changed] = np.where(reason[changed] > 0, 0, 2)
     path = [changed, *tree.ancestors(changed)]
-    _kernels.carry_up(direct, reason, first, count, np.array(path), out, counted)
+    _kernels.carry_up(direct, n, reason, first, count, np.array(path), out, counted)
     again, again_counted = np.full_like(direct, -5), np.full_like(counted, 7)
-    _kernels.carry_up(direct, reason, first, count, every, again, again_counted)
+    _kernels.carry_up(direct, n, reason, first, count, every, again, again_counted)
     np.testing.assert_array_equal(out, again)
     np.testing.assert_array_equal(counted, again_counted)
 

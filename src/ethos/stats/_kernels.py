@@ -293,7 +293,7 @@ def hide_breakdowns_of_hidden(
 def hierarchy_fixes(
     reason: np.ndarray,
     n: np.ndarray,
-    direct_n: np.ndarray,
+    own: np.ndarray,
     remainder: np.ndarray,
     pieces: np.ndarray,
     first: np.ndarray,
@@ -322,7 +322,7 @@ def hierarchy_fixes(
             for m in range(reason.shape[2]):
                 rest, is_shown = remainder[u, s, m], reason[u, s, m] == shown
                 if is_shown:
-                    bad = (0 < rest < k) or (pieces[u, s, m] == 1 and direct_n[u, s, m] == 0)
+                    bad = (0 < rest < k) or (pieces[u, s, m] == 1 and own[u, s, m] == 0)
                 else:
                     bad = n[u, s, m] > 0 and rest == 0
                 if not bad:
@@ -351,6 +351,7 @@ def hierarchy_fixes(
 @njit(cache=True, nogil=True)
 def carry_up(
     direct: np.ndarray,
+    n: np.ndarray,
     reason: np.ndarray,
     first: np.ndarray,
     count: np.ndarray,
@@ -358,19 +359,20 @@ def carry_up(
     out: np.ndarray,
     pieces: np.ndarray,
 ) -> None:
-    """For each unit u of ``units`` that has children, set ``out[u]`` to ``direct[u]`` plus
-    the remainder of each child c, cell by cell where ``reason[c] > 0`` (all three
-    ``[unit, x, measure]``); a child's remainder is ``out[c]``, or ``direct[c]`` for a leaf.
+    """For each unit u of ``units`` that has children, set ``out[u]`` to ``direct[u]`` (its
+    own members) plus the remainder of each child c, cell by cell where ``reason[c] > 0``
+    (all four ``[unit, x, measure]``); a child's remainder is ``out[c]``, or ``n[c]`` (its own
+    members) for a leaf.
 
-    A leaf's remainder is its own members, so ``out`` and ``pieces`` are neither written nor
-    read for leaves: at national size 91% of the units are leaves, and their part of the
-    buffers is never touched. ``units`` must list each unit after its descendants (descending
-    indices do, in breadth-first order); unit u's children are ``first[u]`` to
-    ``first[u] + count[u] - 1``. Units not listed keep their ``out``, so after a change the
-    disclosure rules refresh only the changed units and their ancestors. ``pieces[u]`` is set
-    to the number of carried values above zero, counted up to 2 (the rules only ask whether
-    it is exactly one). Writing into caller-owned buffers lets the rules reuse the same
-    memory every round.
+    A leaf's remainder is its own members, so ``direct``, ``out`` and ``pieces`` are neither
+    read nor written for leaves: at national size 91% of the units are leaves, and their
+    part of these arrays is never touched. ``units`` must list each unit after its
+    descendants (descending indices do, in breadth-first order); unit u's children are
+    ``first[u]`` to ``first[u] + count[u] - 1``. Units not listed keep their ``out``, so
+    after a change the disclosure rules refresh only the changed units and their ancestors.
+    ``pieces[u]`` is set to the number of carried values above zero, counted up to 2 (the
+    rules only ask whether it is exactly one). Writing into caller-owned buffers lets the
+    rules reuse the same memory every round.
     """
     zero = out.dtype.type(0)
     for i in range(units.size):
@@ -383,7 +385,7 @@ def carry_up(
                 target[x, m] = own[x, m]
                 tally[x, m] = 0
         for c in range(first[u], first[u] + count[u]):
-            flags, source = reason[c], out[c] if count[c] > 0 else direct[c]
+            flags, source = reason[c], out[c] if count[c] > 0 else n[c]
             for x in range(out.shape[1]):
                 for m in range(out.shape[2]):  # no branch: the loop vectorises
                     value = source[x, m] if flags[x, m] > 0 else zero
@@ -720,6 +722,7 @@ def _load() -> None:
 
     flags = a(types.boolean)
     tree = (a(i64), a(i64))  # a unit tree's first child and child count
+    counts = (a(i32, 3), a(i32, 3))  # own members and subtrees
     calls: list[tuple[Any, tuple[Any, ...]]] = [
         (rollup, (a(i32, 2), a(i64))),
         (rollup, (a(f64, 2), a(i64))),
@@ -729,7 +732,7 @@ def _load() -> None:
         (count_pairs, (a(i64), a(f64, 2), a(i32, 2))),
         (primary_reasons, (a(i32, 3), i64, i64, i64, a(i8, 3))),
         *[
-            (carry_up, (a(i32, 3), a(i8, 3), *tree, a(i64, 1, order), a(i32, 3), a(i8, 3)))
+            (carry_up, (*counts, a(i8, 3), *tree, a(i64, 1, order), a(i32, 3), a(i8, 3)))
             for order in ("A", "C")  # units in reverse: a view, or new
         ],
         (hierarchy_fixes, (a(i8, 3), *[a(i32, 3)] * 3, a(i8, 3), *tree, a(i64), i64, i64, i64)),

@@ -163,8 +163,8 @@ class _Scratch:
     rows (most of them, and last in breadth-first order) are never touched."""
 
     def __init__(self, cube: Cube) -> None:
-        self.remainder = np.zeros(cube.direct_n.shape, dtype=cube.direct_n.dtype)
-        self.pieces = np.zeros(cube.direct_n.shape, dtype=np.int8)  # 0, 1 or 2 (= more)
+        self.remainder = np.zeros(cube.n.shape, dtype=cube.n.dtype)
+        self.pieces = np.zeros(cube.n.shape, dtype=np.int8)  # 0, 1 or 2 (= more)
 
 
 def primary(n: np.ndarray, k: int) -> np.ndarray:
@@ -210,7 +210,7 @@ def hierarchy(
     first, count = cube.tree.child_ranges()
     inner = np.flatnonzero(count > 0) if units is None else units[count[units] > 0]
     return _kernels.hierarchy_fixes(
-        reason, cube.n, cube.direct_n, remainder, pieces, first, count, inner, k, SHOWN, HIERARCHY
+        reason, cube.n, cube.own, remainder, pieces, first, count, inner, k, SHOWN, HIERARCHY
     )
 
 
@@ -219,12 +219,14 @@ def _remainders(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's remainder, and how many hidden children contribute a non-empty one (0, 1,
     or 2 for two or more), refreshed for ``units`` (sorted; all by default) in ``scratch``:
-    for units with children only (a leaf's remainder is its ``direct_n``; the rules never
-    read a leaf's rows here)."""
+    for units with children only (a leaf's remainder is its ``n``; the rules never read a
+    leaf's rows here)."""
     scratch = scratch or _Scratch(cube)
     first, count = cube.tree.child_ranges()
     order = np.arange(cube.tree.size - 1, -1, -1) if units is None else units[::-1]
-    _kernels.carry_up(cube.direct_n, reason, first, count, order, scratch.remainder, scratch.pieces)
+    _kernels.carry_up(
+        cube.own, cube.n, reason, first, count, order, scratch.remainder, scratch.pieces
+    )
     return scratch.remainder, scratch.pieces
 
 
