@@ -10,6 +10,7 @@ English account for staff is ``docs/methods/disclosure-control.md``.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,17 +107,11 @@ def publish(
     leave this function.
     """
     k = check_min_group(min_group)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        early = pool.submit(
-            lambda: _describe(cube, candidates(cube, k, breakdowns_at), level).sorted()
-        )
+    with _Candidates(cube, k, breakdowns_at, level) as early:
         reason = protect(cube, k, breakdowns_at)
-        described = early.result()
-    keep = np.take(reason, described.cells) == SHOWN
-    if np.count_nonzero(keep) == reason.size - np.count_nonzero(reason):  # SHOWN is 0
-        cells = described.at(keep)
-    else:  # protect showed a cell candidates() hid: it no longer implies them
-        cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level)
+        cells = early.shown(reason)
+    if cells is None:  # protect showed a cell candidates() hid: it no longer implies them
+        cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level).sorted()
     shown = cells.cells
     where = np.unravel_index(shown, reason.shape)
     value, low, high = cells.value, cells.low, cells.high
@@ -170,18 +165,72 @@ class _Described:
         known = np.flatnonzero(~np.isnan(self.p))
         return dataclasses.replace(self, order=known[np.argsort(self.p[known])])
 
-    def at(self, keep: np.ndarray) -> _Described:
-        """The same for the cells where ``keep`` (one flag per cell) is true."""
-        order = None
-        if self.order is not None:  # the kept cells' new positions, still in order
-            position = np.cumsum(keep) - 1
-            order = position[self.order[keep[self.order]]]
-        kept = {
-            f.name: np.compress(keep, getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if f.name != "order"
-        }
-        return _Described(**kept, order=order)
+
+class _Candidates:
+    """The candidate cells (:func:`~ethos.stats.disclosure.rules.candidates`) described in
+    parts: in a thread of its own from the start, and in the caller's thread too once it
+    calls :meth:`described` (when the rules are done), so that neither waits long for the
+    other."""
+
+    PARTS = 8
+
+    def __init__(self, cube: Cube, k: int, breakdowns_at: str, level: float) -> None:
+        self.cube, self.level = cube, level
+        self._lock = threading.Lock()
+        self._next = 0
+        self._parts: list[np.ndarray] = []
+        self._done: list[_Described | None] = []
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._worker = self._pool.submit(self._start, k, breakdowns_at)
+
+    def _start(self, k: int, breakdowns_at: str) -> None:
+        cells = candidates(self.cube, k, breakdowns_at)
+        with self._lock:
+            self._parts = np.array_split(cells, self.PARTS)
+            self._done = [None] * self.PARTS
+        self._work()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                part = self._next
+                if part >= len(self._parts):
+                    return
+                self._next += 1
+            self._done[part] = _describe(self.cube, self._parts[part], self.level).sorted()
+
+    def shown(self, reason: np.ndarray) -> _Described | None:
+        """The candidates that ``reason`` shows, described, with the p values' order; or
+        ``None`` if ``reason`` shows a cell that is not a candidate."""
+        with self._lock:
+            started = bool(self._parts)
+        if started:
+            self._work()
+        self._worker.result()
+        done = [d for d in self._done if d is not None]
+        assert len(done) == self.PARTS
+        keeps = [np.take(reason, d.cells) == SHOWN for d in done]
+        sizes = [int(np.count_nonzero(keep)) for keep in keeps]
+        if sum(sizes) != reason.size - np.count_nonzero(reason):  # SHOWN is 0
+            return None
+        names = [f.name for f in dataclasses.fields(_Described) if f.name != "order"]
+        out = {name: np.empty(sum(sizes), getattr(done[0], name).dtype) for name in names}
+        runs, at = [], 0
+        for part, keep, size in zip(done, keeps, sizes, strict=True):
+            for name in names:
+                np.compress(keep, getattr(part, name), out=out[name][at : at + size])
+            assert part.order is not None
+            position = np.cumsum(keep) - 1 + at  # each kept cell's place in out
+            runs.append(position[part.order[keep[part.order]]])
+            at += size
+        run = np.concatenate(runs)
+        return _Described(**out, order=run[np.argsort(out["p"][run], kind="stable")])
+
+    def __enter__(self) -> _Candidates:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
