@@ -113,7 +113,6 @@ def publish(
     if cells is None:  # protect showed a cell candidates() hid: it no longer implies them
         cells = _describe(cube, np.flatnonzero(reason.ravel() == SHOWN), level).sorted()
     shown = cells.cells
-    where = np.unravel_index(shown, reason.shape)
     value, low, high = cells.value, cells.low, cells.high
     comparisons = [controlled("organisation", cells.difference, cells.p, cells.order)]
     if previous is not None:
@@ -139,7 +138,7 @@ def publish(
         ci_low=low,
         ci_high=high,
         comparisons=tuple(comparisons),
-        shrunk=_shrunk(cube, where, value, cells.n, cells.sd) if shrinkage else None,
+        shrunk=_shrunk(cube, shown, value, cells.n, cells.sd) if shrinkage else None,
     )
 
 
@@ -269,10 +268,10 @@ def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
 
 
 def _shrunk(
-    cube: Cube, where: tuple[np.ndarray, ...], value: np.ndarray, count: np.ndarray, sd: np.ndarray
+    cube: Cube, shown: np.ndarray, value: np.ndarray, count: np.ndarray, sd: np.ndarray
 ) -> np.ndarray:
     """Empirical-Bayes estimates for shown unit totals of mean measures, level by level."""
-    u, s, m = where
+    u, s, m = np.unravel_index(shown, cube.n.shape)
     out = np.full(value.size, np.nan)
     depth = cube.tree.depth[u]
     eligible = (s == 0) & ~cube.percent[m] & (depth > 0)
