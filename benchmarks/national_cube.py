@@ -7,7 +7,8 @@ and publishes it through disclosure control. The baseline does the same scoring 
 aggregation with plain pandas (``map``, ``mean(axis=1)``, ``groupby``) and no disclosure
 control. Each run is a fresh process, so peak memory is that run's own; the median of three
 runs is reported. For both, the clock starts after the imports and loading the instrument
-(printed separately: Ethos's include numba's).
+(printed separately: Ethos's include numba's and
+loading its compiled kernels, `ethos.stats._kernels._load`).
 
 Run: ``.venv/bin/python benchmarks/national_cube.py`` (or ``make bench``).
 """
