@@ -238,6 +238,31 @@ def test_the_candidates_include_every_cell_finally_shown(org):
         np.testing.assert_array_equal(published.comparisons[0].p, alone.p)
 
 
+def test_publish_raises_what_finding_the_candidates_raised_and_never_hangs(monkeypatch):
+    import threading
+
+    import ethos.stats.disclosure as disclosure
+
+    def broken(*_):
+        raise RuntimeError("no candidates today")
+
+    monkeypatch.setattr(disclosure, "candidates", broken)
+    cube = attack_cube({"T": None, "A": "T", "B": "T"}, [("A",)] * 12 + [("B",)] * 11, [], [])
+    raised: list[BaseException] = []
+
+    def run():
+        try:
+            publish(cube, 5)
+        except BaseException as error:  # the test looks at what came out
+            raised.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "publish hung"
+    assert len(raised) == 1 and "no candidates today" in str(raised[0])
+
+
 def primary_only(cube, k):
     return rules.primary(cube.n, k)
 

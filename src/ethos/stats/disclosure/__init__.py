@@ -168,7 +168,7 @@ class _Described:
 class _Candidates:
     """The candidate cells (:func:`~ethos.stats.disclosure.rules.candidates`) described in
     parts: in a thread of its own from the start, and in the caller's thread too once it
-    calls :meth:`described` (when the rules are done), so that neither waits long for the
+    calls :meth:`shown` (when the rules are done), so that neither waits long for the
     other."""
 
     PARTS = 8
@@ -179,14 +179,18 @@ class _Candidates:
         self._next = 0
         self._parts: list[np.ndarray] = []
         self._done: list[_Described | None] = []
+        self._split = threading.Event()  # set once the parts are known (or finding them failed)
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._worker = self._pool.submit(self._start, k, breakdowns_at)
 
     def _start(self, k: int, breakdowns_at: str) -> None:
-        cells = candidates(self.cube, k, breakdowns_at)
-        with self._lock:
-            self._parts = np.array_split(cells, self.PARTS)
-            self._done = [None] * self.PARTS
+        try:
+            cells = candidates(self.cube, k, breakdowns_at)
+            with self._lock:
+                self._parts = np.array_split(cells, self.PARTS)
+                self._done = [None] * self.PARTS
+        finally:
+            self._split.set()
         self._work()
 
     def _work(self) -> None:
@@ -201,11 +205,9 @@ class _Candidates:
     def shown(self, reason: np.ndarray) -> _Described | None:
         """The candidates that ``reason`` shows, described, with the p values' order; or
         ``None`` if ``reason`` shows a cell that is not a candidate."""
-        with self._lock:
-            started = bool(self._parts)
-        if started:
-            self._work()
-        self._worker.result()
+        self._split.wait()
+        self._work()
+        self._worker.result()  # the worker's last part, or what it raised
         done = [d for d in self._done if d is not None]
         assert len(done) == self.PARTS
         keeps = [np.take(reason, d.cells) == SHOWN for d in done]
