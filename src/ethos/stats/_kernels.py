@@ -650,7 +650,7 @@ def describe_cells(
     cube cells at flat positions ``cells`` (``n``, ``total``, ``sumsq`` flattened; measure of
     cell c is ``c % percent.size``, the root's cell of the same slot and measure ``c % block``).
 
-    Rows of ``out``: count, mean, sd, value, low, high, difference from the rest of the
+    Rows of ``out``: count, sd, value, low, high, difference from the rest of the
     organisation, and the test's statistic (|t| or |z|) and degrees of freedom. ``test`` is 1
     for Welch's t test (p from the t distribution, which the caller takes from scipy), 2 for
     the two-proportion z test, 0 for none (the root, or too few people on either side).
@@ -674,35 +674,35 @@ def describe_cells(
         rest_sd = np.sqrt(
             _at_least_zero((sumsq[root] - sumsq[c] - rest_total**2 / rest) / (rest - 1))
         )
-        out[0, i], out[1, i], out[2, i] = count, mean, sd
+        out[0, i], out[1, i] = count, sd
         usable = c >= block  # not the root itself
         test[i] = 0
-        out[7, i] = out[8, i] = np.nan
+        out[6, i] = out[7, i] = np.nan
         if percent[c % measures]:
             x = np.rint(total[c])
             p = x / count
             denom = 1.0 + z**2 / count
             centre = (p + z**2 / (2.0 * count)) / denom
             half = z / denom * np.sqrt(p * (1.0 - p) / count + z**2 / (4.0 * count**2))
-            out[3, i] = 100.0 * total[c] / count
-            out[4, i] = 100.0 * min(max(centre - half, 0.0), 1.0)
-            out[5, i] = 100.0 * min(max(centre + half, 0.0), 1.0)
-            out[6, i] = (mean - rest_mean) * 100.0
+            out[2, i] = 100.0 * total[c] / count
+            out[3, i] = 100.0 * min(max(centre - half, 0.0), 1.0)
+            out[4, i] = 100.0 * min(max(centre + half, 0.0), 1.0)
+            out[5, i] = (mean - rest_mean) * 100.0
             if usable and count >= 1 and rest >= 1:
                 a, b = np.rint(mean * count), np.rint(rest_mean * rest)
                 pooled = (a + b) / (count + rest)
                 var = pooled * (1.0 - pooled) * (1.0 / count + 1.0 / rest)
-                out[7, i] = np.abs((a / count - b / rest) / np.sqrt(var if var > 0 else np.nan))
+                out[6, i] = np.abs((a / count - b / rest) / np.sqrt(var if var > 0 else np.nan))
                 test[i] = 2
         else:
             half = quantile[n[c]] * sd / np.sqrt(count) if count >= 2 else np.nan
-            out[3, i], out[4, i], out[5, i] = mean, mean - half, mean + half
-            out[6, i] = (mean - rest_mean) * 1.0
+            out[2, i], out[3, i], out[4, i] = mean, mean - half, mean + half
+            out[5, i] = (mean - rest_mean) * 1.0
             if usable and count >= 2 and rest >= 2:
                 v1, v2 = sd**2 / count, rest_sd**2 / rest
                 se2 = v1 + v2 if v1 + v2 > 0 else np.nan
-                out[7, i] = np.abs((mean - rest_mean) / np.sqrt(se2))
-                out[8, i] = se2**2 / (v1**2 / (count - 1.0) + v2**2 / (rest - 1.0))
+                out[6, i] = np.abs((mean - rest_mean) / np.sqrt(se2))
+                out[7, i] = se2**2 / (v1**2 / (count - 1.0) + v2**2 / (rest - 1.0))
                 test[i] = 1
 
 

@@ -246,7 +246,7 @@ def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
     distinct = np.unique(count[mean_cells])
     quantile = np.full(int(distinct[-1]) + 1 if distinct.size else 1, np.nan)
     quantile[distinct] = stats.t.ppf((1.0 + level) / 2.0, distinct - 1.0)
-    out = np.empty((9, cells.size))
+    out = np.empty((8, cells.size))
     test = np.empty(cells.size, dtype=np.int8)
     total, sumsq = cube.sums.arrays()
     _kernels.describe_cells(
@@ -261,7 +261,7 @@ def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
         out,
         test,
     )
-    count, _, sd, value, low, high, difference, statistic, df = out
+    count, sd, value, low, high, difference, statistic, df = out
     p = np.full(cells.size, np.nan)
     welch, shares = test == 1, test == 2
     p[welch] = 2.0 * t_upper(statistic[welch], df[welch])
