@@ -266,6 +266,43 @@ def test_describing_cells_in_one_pass_matches_the_array_functions(trust, level) 
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("parts", [1, 3, 8])
+def test_keep_shown_matches_compress_and_a_stable_sort(parts) -> None:
+    # Tied and NaN p values, parts with nothing kept, a part with no p value at all.
+    rng = np.random.default_rng(parts)
+    size, m = 5_000, 1_200
+    cells = np.sort(rng.choice(size, m, replace=False)).astype(np.int64)
+    reason = rng.choice(np.array([0, 0, 0, 2, 5], dtype=np.int8), size)
+    rows = rng.random((8, m))
+    rows[6] = rng.choice(np.array([0.01, 0.02, 0.5, np.nan]), m)  # ties across parts
+    bounds = np.linspace(0, m, parts + 1).astype(np.int64)
+    reason[cells[bounds[0] : bounds[1] // 2]] = 3  # the first half of part 0 is all hidden
+    if parts > 1:
+        rows[6, bounds[1] : bounds[2]] = np.nan
+    order, ordered_p = np.zeros(m, dtype=np.int64), np.zeros(m)
+    known = np.zeros(parts, dtype=np.int64)
+    for j in range(parts):
+        low, high = bounds[j], bounds[j + 1]
+        p = rows[6, low:high]
+        here = np.flatnonzero(~np.isnan(p))
+        here = here[np.argsort(p[here], kind="stable")]
+        known[j] = here.size
+        order[low : low + here.size], ordered_p[low : low + here.size] = here + low, p[here]
+    keep = reason[cells] == 0
+    expected_rows, expected_cells = rows[:7, keep].copy(), cells[keep]
+    p = expected_rows[6]
+    expected_order = np.flatnonzero(~np.isnan(p))
+    expected_order = expected_order[np.argsort(p[expected_order], kind="stable")]
+
+    out = np.full(m, -9, dtype=np.int64)
+    kept, written = _kernels.keep_shown(reason, cells, rows, bounds, known, order, ordered_p, out)
+
+    assert kept == keep.sum() and written == expected_order.size
+    np.testing.assert_array_equal(cells[:kept], expected_cells)
+    np.testing.assert_array_equal(rows[:7, :kept], expected_rows)
+    np.testing.assert_array_equal(out[:written], expected_order)
+
+
 LOADS_NOTHING_MORE = """
 import sys
 from pathlib import Path

@@ -706,6 +706,97 @@ def describe_cells(
                 test[i] = 1
 
 
+@njit(cache=True, nogil=True)
+def keep_shown(
+    reason: np.ndarray,
+    cells: np.ndarray,
+    rows: np.ndarray,
+    bounds: np.ndarray,
+    known: np.ndarray,
+    order: np.ndarray,
+    ordered_p: np.ndarray,
+    out: np.ndarray,
+) -> tuple[int, int]:
+    """In place: keep the cells (columns of ``rows``, flat positions ``cells``) that
+    ``reason`` (flat) shows, in order, at the front; and merge the parts' p value orders.
+
+    Part j is columns ``bounds[j]`` to ``bounds[j + 1] - 1``; ``order[bounds[j]:bounds[j] +
+    known[j]]`` lists its columns whose p value is not NaN, from the smallest up, and
+    ``ordered_p`` holds those p values in the same places (both are overwritten). Writes the
+    kept columns' new positions in the order of their p values into ``out``, ties in part
+    order (as a stable sort of the parts' orders one after another would). Returns the number
+    of cells kept and the length of ``out`` written.
+    """
+    place = np.empty(cells.size, dtype=np.int64)  # each column's new position, or -1
+    kept = 0
+    for i in range(cells.size):
+        if reason[cells[i]] != 0:
+            place[i] = -1
+            continue
+        place[i] = kept
+        if kept != i:
+            cells[kept] = cells[i]
+            for f in range(rows.shape[0]):
+                rows[f, kept] = rows[f, i]
+        kept += 1
+    # Merge the parts' orders, two runs at a time, without branches: picking the least of
+    # eight heads at each step took 20-30 ms for a national cube, this 10 ms.
+    parts = bounds.size - 1
+    starts = np.empty(parts + 1, dtype=np.int64)  # the runs, moved together
+    total = 0
+    for j in range(parts):
+        starts[j] = total
+        for i in range(bounds[j], bounds[j] + known[j]):
+            order[total], ordered_p[total] = order[i], ordered_p[i]
+            total += 1
+    starts[parts] = total
+    p, at, spare_p, spare_at = ordered_p, order, np.empty(total), np.empty(total, np.int64)
+    runs = parts
+    while runs > 1:
+        merged = 0
+        for j in range(0, runs, 2):
+            end = starts[j + 2] if j + 1 < runs else starts[j + 1]
+            _merge_runs(p, at, starts[j], starts[j + 1], end, spare_p, spare_at)
+            starts[merged] = starts[j]
+            merged += 1
+        starts[merged] = total
+        runs = merged
+        p, at, spare_p, spare_at = spare_p, spare_at, p, at
+    written = 0
+    for i in range(total):
+        position = place[at[i]]
+        out[written] = position
+        written += position >= 0
+    return kept, written
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _merge_runs(
+    p: np.ndarray,
+    at: np.ndarray,
+    low: int,
+    middle: int,
+    high: int,
+    out_p: np.ndarray,
+    out_at: np.ndarray,
+) -> None:
+    """Merge the sorted runs ``low:middle`` and ``middle:high`` of ``p`` (carrying ``at``)
+    into the same places of ``out_p`` and ``out_at``; ties from the first run first."""
+    i, j, k = low, middle, low
+    while i < middle and j < high:
+        second = p[j] < p[i]
+        out_p[k] = p[j] if second else p[i]
+        out_at[k] = at[j] if second else at[i]
+        j += second
+        i += 1 - second
+        k += 1
+    out_p[k : k + middle - i] = p[i:middle]
+    out_at[k : k + middle - i] = at[i:middle]
+    k += middle - i
+    out_p[k : k + high - j] = p[j:high]
+    out_at[k : k + high - j] = at[j:high]
+
+
 def _load() -> None:
     """Load the compiled code of every kernel for the argument types an analysis passes.
 
@@ -748,12 +839,11 @@ def _load() -> None:
             (a(i64), a(i64), a(i32, 2), i64, a(types.boolean, 2), *tree, a(i64), i64),
         ),
     ]
-    calls.append(
-        (
-            describe_cells,
-            (a(i64), a(i32), a(f64), a(f64), flags, i64, a(f64), f64, a(f64, 2), a(i8)),
-        )
-    )
+    describe = (a(i64), a(i32), a(f64), a(f64), flags, i64, a(f64), f64)
+    calls += [
+        *[(describe_cells, (*describe, a(f64, 2, order), a(i8))) for order in ("A", "C")],
+        (keep_shown, (a(i8), a(i64), a(f64, 2), *[a(i64)] * 3, a(f64), a(i64))),
+    ]
     for codes in (i8, i64):  # Parquet files written by Ethos; CSV files and most others
         options = (a(i64), a(codes), a(f32))
         measures = (a(i64), a(i64), a(i64), flags, flags)

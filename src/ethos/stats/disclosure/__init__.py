@@ -146,30 +146,39 @@ def publish(
 class _Described:
     """Counts, standard deviations, values, intervals and the test against the rest of the
     organisation of some cells (sorted flat positions ``cells``), before false discovery
-    control; ``order``, when made, lists the positions of the p values that are not NaN from
-    the smallest up (see :func:`~ethos.stats.intervals.benjamini_hochberg`)."""
+    control, as the rows of ``rows`` (n, sd, value, low, high, difference, p, and one row of
+    scratch if :func:`_describe` made it); ``order``, when made, lists the
+    positions of the p values that are not NaN from the smallest up (see
+    :func:`~ethos.stats.intervals.benjamini_hochberg`)."""
 
     cells: np.ndarray
-    n: np.ndarray
-    sd: np.ndarray
-    value: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    difference: np.ndarray
-    p: np.ndarray
+    rows: np.ndarray
     order: np.ndarray | None = None
+
+    n = property(lambda self: self.rows[0])
+    sd = property(lambda self: self.rows[1])
+    value = property(lambda self: self.rows[2])
+    low = property(lambda self: self.rows[3])
+    high = property(lambda self: self.rows[4])
+    difference = property(lambda self: self.rows[5])
+    p = property(lambda self: self.rows[6])
 
     def sorted(self) -> _Described:
         """The same, with ``order`` made."""
-        known = np.flatnonzero(~np.isnan(self.p))
-        return dataclasses.replace(self, order=known[np.argsort(self.p[known])])
+        return dataclasses.replace(self, order=_p_order(self.p))
+
+
+def _p_order(p: np.ndarray) -> np.ndarray:
+    """Positions of the p values that are not NaN, from the smallest up."""
+    known = np.flatnonzero(~np.isnan(p))
+    return known[np.argsort(p[known])]
 
 
 class _Candidates:
     """The candidate cells (:func:`~ethos.stats.disclosure.rules.candidates`) described in
     parts: in a thread of its own from the start, and in the caller's thread too once it
     calls :meth:`shown` (when the rules are done), so that neither waits long for the
-    other."""
+    other. The parts write into one array, which :meth:`shown` compacts in place."""
 
     PARTS = 8
 
@@ -177,8 +186,9 @@ class _Candidates:
         self.cube, self.level = cube, level
         self._lock = threading.Lock()
         self._next = 0
-        self._parts: list[np.ndarray] = []
-        self._done: list[_Described | None] = []
+        self._bounds = np.zeros(1, dtype=np.int64)  # part j is cells[bounds[j]:bounds[j + 1]]
+        self._cells = self._rows = self._order = self._ordered_p = np.empty(0)
+        self._known = np.zeros(0, dtype=np.int64)  # p values that are not NaN, per part
         self._split = threading.Event()  # set once the parts are known (or finding them failed)
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._worker = self._pool.submit(self._start, k, breakdowns_at)
@@ -187,8 +197,11 @@ class _Candidates:
         try:
             cells = candidates(self.cube, k, breakdowns_at)
             with self._lock:
-                self._parts = np.array_split(cells, self.PARTS)
-                self._done = [None] * self.PARTS
+                self._cells, self._rows = cells, np.empty((_ROWS, cells.size))
+                self._order = np.empty(cells.size, dtype=np.int64)
+                self._ordered_p = np.empty(cells.size)
+                self._known = np.zeros(self.PARTS, dtype=np.int64)
+                self._bounds = np.linspace(0, cells.size, self.PARTS + 1).astype(np.int64)
         finally:
             self._split.set()
         self._work()
@@ -197,10 +210,16 @@ class _Candidates:
         while True:
             with self._lock:
                 part = self._next
-                if part >= len(self._parts):
+                if part >= self._bounds.size - 1:
                     return
                 self._next += 1
-            self._done[part] = _describe(self.cube, self._parts[part], self.level).sorted()
+            rows = slice(self._bounds[part], self._bounds[part + 1])
+            described = _describe(self.cube, self._cells[rows], self.level, self._rows[:, rows])
+            order = _p_order(described.p)
+            known = slice(rows.start, rows.start + order.size)
+            self._order[known] = order + rows.start
+            np.take(described.p, order, out=self._ordered_p[known])
+            self._known[part] = order.size
 
     def shown(self, reason: np.ndarray) -> _Described | None:
         """The candidates that ``reason`` shows, described, with the p values' order; or
@@ -208,24 +227,20 @@ class _Candidates:
         self._split.wait()
         self._work()
         self._worker.result()  # the worker's last part, or what it raised
-        done = [d for d in self._done if d is not None]
-        assert len(done) == self.PARTS
-        keeps = [np.take(reason, d.cells) == SHOWN for d in done]
-        sizes = [int(np.count_nonzero(keep)) for keep in keeps]
-        if sum(sizes) != reason.size - np.count_nonzero(reason):  # SHOWN is 0
+        order = np.empty(self._cells.size, dtype=np.int64)
+        size, ordered = _kernels.keep_shown(
+            reason.reshape(-1),
+            self._cells,
+            self._rows,
+            self._bounds,
+            self._known,
+            self._order,
+            self._ordered_p,
+            order,
+        )
+        if size != reason.size - np.count_nonzero(reason):  # SHOWN is 0
             return None
-        names = [f.name for f in dataclasses.fields(_Described) if f.name != "order"]
-        out = {name: np.empty(sum(sizes), getattr(done[0], name).dtype) for name in names}
-        runs, at = [], 0
-        for part, keep, size in zip(done, keeps, sizes, strict=True):
-            for name in names:
-                np.compress(keep, getattr(part, name), out=out[name][at : at + size])
-            assert part.order is not None
-            position = np.cumsum(keep) - 1 + at  # each kept cell's place in out
-            runs.append(position[part.order[keep[part.order]]])
-            at += size
-        run = np.concatenate(runs)
-        return _Described(**out, order=run[np.argsort(out["p"][run], kind="stable")])
+        return _Described(self._cells[:size], self._rows[:, :size], order[:ordered])
 
     def __enter__(self) -> _Candidates:
         return self
@@ -234,19 +249,26 @@ class _Candidates:
         self._pool.shutdown(wait=True)
 
 
-def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
+_ROWS = 8  # _Described's rows, then the test's degrees of freedom (read to make p)
+
+
+def _describe(
+    cube: Cube, cells: np.ndarray, level: float, out: np.ndarray | None = None
+) -> _Described:
     """Means (0-10) get a t interval; percentages (0-100) a Wilson interval; every cell is
     tested against the rest of the organisation (:func:`_kernels.describe_cells`, the same
     arithmetic as :func:`~ethos.stats.compare.summarise`,
     :func:`~ethos.stats.intervals.t_intervals`, :func:`~ethos.stats.intervals.wilson_intervals`
-    and :func:`~ethos.stats.compare.organisation_tests`, in one pass)."""
+    and :func:`~ethos.stats.compare.organisation_tests`, in one pass). ``out``: where to
+    write the rows (``[8, cells.size]``; made if not given)."""
     count = np.take(cube.n, cells)
     measures = cube.n.shape[2]
     mean_cells = (count >= 2) & ~cube.percent[cells % measures]
     distinct = np.unique(count[mean_cells])
     quantile = np.full(int(distinct[-1]) + 1 if distinct.size else 1, np.nan)
     quantile[distinct] = stats.t.ppf((1.0 + level) / 2.0, distinct - 1.0)
-    out = np.empty((8, cells.size))
+    if out is None:
+        out = np.empty((_ROWS, cells.size))
     test = np.empty(cells.size, dtype=np.int8)
     total, sumsq = cube.sums.arrays()
     _kernels.describe_cells(
@@ -261,12 +283,12 @@ def _describe(cube: Cube, cells: np.ndarray, level: float) -> _Described:
         out,
         test,
     )
-    count, sd, value, low, high, difference, statistic, df = out
-    p = np.full(cells.size, np.nan)
+    statistic, df = out[6], out[7]  # the p value replaces the statistic
     welch, shares = test == 1, test == 2
-    p[welch] = 2.0 * t_upper(statistic[welch], df[welch])
-    p[shares] = 2.0 * special.ndtr(-statistic[shares])
-    return _Described(cells, count, sd, value, low, high, difference, p)
+    p_welch = 2.0 * t_upper(statistic[welch], df[welch])
+    p_shares = 2.0 * special.ndtr(-statistic[shares])
+    statistic[welch], statistic[shares] = p_welch, p_shares
+    return _Described(cells, out)
 
 
 def _shrunk(
