@@ -45,14 +45,14 @@ def run_ethos() -> dict[str, float]:
     from ethos.analysis import io
     from ethos.analysis.pipeline import analyse, breakdown, early_scoring
     from ethos.instruments import load_instrument
-    from ethos.stats._kernels import ordinary_pages
+    from ethos.stats._kernels import analysis_memory
 
     instrument = load_instrument("culture")
     start = time.perf_counter()
     imports = start - began
     path = DATA / "responses.parquet"
     # The steps of ethos.analysis.pipeline.analyse_files, without the reliability table.
-    with ordinary_pages():
+    with analysis_memory():
         frame = io.read_table(path, io.response_columns(instrument, BY))
         with early_scoring(frame, instrument) as scoring:
             tree = io.read_units(DATA / "units.csv")

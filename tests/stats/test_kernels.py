@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import resource
 import subprocess
 import sys
 
@@ -449,18 +450,45 @@ def test_large_arrays_come_zeroed_and_writable_from_their_own_map() -> None:
     assert big.sum() == 1.5 and big.flags.c_contiguous and big.flags.writeable
 
 
-def test_ordinary_pages_turns_numpy_huge_pages_off_and_back() -> None:
+def test_analysis_memory_turns_numpy_huge_pages_off_and_back() -> None:
     setting = np._core.multiarray._set_madvise_hugepage
     before = setting(True)
     try:
-        with _kernels.ordinary_pages():
+        with _kernels.analysis_memory():
             assert setting(False) is False  # it was off inside
-            with _kernels.ordinary_pages():
+            with _kernels.analysis_memory():
                 pass
             assert setting(False) is False  # and stays off after a nested block
         assert setting(True) is True  # back on after
     finally:
         setting(before)
+
+
+def _faults_to_remake_a_freed_array() -> int:
+    """Page faults (this thread's) in making a 24 MB array again after freeing one."""
+    first = np.ones(3_000_000)
+    del first
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    second = np.ones(3_000_000)
+    faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+    del second
+    return faults
+
+
+@pytest.mark.skipif(_kernels._MALLOPT is None, reason="glibc's malloc only")
+def test_analysis_memory_reuses_freed_memory_and_gives_it_back_after() -> None:
+    setting = np._core.multiarray._set_madvise_hugepage
+    before = setting(False)  # ordinary pages throughout, so that faults count 4 KB pages
+    try:
+        with _kernels.analysis_memory():
+            with _kernels.analysis_memory():
+                pass
+            inside = _faults_to_remake_a_freed_array()  # still kept after a nested block
+        after = _faults_to_remake_a_freed_array()
+    finally:
+        setting(before)
+    assert inside < 100  # the freed memory is used again
+    assert after > 5_000  # 24 MB of 4 KB pages, faulted in anew: glibc's defaults are back
 
 
 def test_primary_and_opaque_unit_loops_match_array_expressions() -> None:

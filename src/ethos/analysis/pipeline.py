@@ -18,7 +18,7 @@ import polars as pl
 from ethos.analysis import io
 from ethos.errors import InputError
 from ethos.instruments.model import NOT_STATED, Instrument
-from ethos.stats._kernels import ordinary_pages
+from ethos.stats._kernels import analysis_memory
 from ethos.stats.compare import Benchmark
 from ethos.stats.cube import Breakdown, Cube, Scoring, score_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
@@ -59,7 +59,7 @@ class Analysis:
     reliability: tuple[ReliabilityRow, ...]
 
 
-@ordinary_pages()
+@analysis_memory()
 def analyse_files(
     responses: Path,
     instrument: Instrument,
@@ -119,7 +119,7 @@ def early_scoring(frame: pl.DataFrame, instrument: Instrument) -> AbstractContex
     return nullcontext()
 
 
-@ordinary_pages()
+@analysis_memory()
 def analyse(
     frame: pl.DataFrame,
     instrument: Instrument,

@@ -20,7 +20,10 @@ subtree into its parent after the subtree is complete.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -54,27 +57,70 @@ def zeros(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
     return np.frombuffer(mmap.mmap(-1, size, flags=_PRIVATE), dtype=dtype).reshape(shape)
 
 
-@contextmanager
-def ordinary_pages() -> Iterator[None]:
-    """Within this block numpy does not ask for huge pages (see :func:`zeros` for why).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+_KEEP_FREED = ((_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 1 << 30))
+_GLIBC_DEFAULTS = ((_M_MMAP_THRESHOLD, 128 << 10), (_M_TRIM_THRESHOLD, 128 << 10))
+_analyses = 0  # analysis_memory blocks open, in any thread
+_analyses_lock = threading.Lock()
+_huge_before = True
 
-    numpy advises the kernel to back every array of 4 MB or more with transparent huge pages;
-    an analysis makes dozens of such temporaries (a national comparison's arrays are 4 MB
-    each), each touched once. ``ethos analyse`` and :func:`ethos.analyse` run inside this
-    block: the national case ran 0.03-0.07 s faster (medians of two sets of six paired runs:
-    1.31 s to 1.24 s, 1.35 s to 1.32 s). The setting is numpy's own and process-wide; it is
-    put back on leaving.
+
+@contextmanager
+def analysis_memory() -> Iterator[None]:
+    """Within this block (in any thread, nested or not) memory is handled for an analysis,
+    which allocates and frees hundreds of MB in arrays that it touches once or twice.
+
+    - numpy does not ask for transparent huge pages (see :func:`zeros` for why): it advises
+      the kernel to back every array of 4 MB or more with them, and an analysis makes
+      dozens of such temporaries (a national comparison's arrays are 4 MB each). The national
+      case ran 0.03-0.07 s faster (medians of two sets of six paired runs).
+    - glibc's malloc keeps freed memory for the next allocation instead of giving it back:
+      arrays of up to 32 MB come from its heap rather than maps of their own, and the heap
+      is not trimmed. Given back, each array's memory is unmapped (on a virtual machine, with
+      a signal to the other core to forget it) and the next array's is faulted in anew: a
+      national analysis freed about 1 GB that way. ``docs/performance.md`` has the figures.
+
+    Both settings are process-wide and put back (glibc's to its documented defaults, 128 KiB)
+    when the last open block closes. Elsewhere than glibc the second is skipped.
     """
+    global _analyses, _huge_before
     module = np._core.multiarray  # type: ignore[attr-defined]
-    setting = getattr(module, "_set_madvise_hugepage", None)
-    if setting is None:
-        yield
-        return
-    before = setting(False)
+    huge = getattr(module, "_set_madvise_hugepage", None)
+    with _analyses_lock:
+        _analyses += 1
+        if _analyses == 1:
+            _huge_before = huge(False) if huge is not None else True
+            _mallopt(_KEEP_FREED)
     try:
         yield
     finally:
-        setting(before)
+        with _analyses_lock:
+            _analyses -= 1
+            if _analyses == 0:
+                if huge is not None:
+                    huge(_huge_before)
+                _mallopt(_GLIBC_DEFAULTS)
+
+
+def _glibc_mallopt() -> Any:
+    """glibc's ``mallopt``, or ``None`` on any other C library."""
+    try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return None
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, ValueError):
+        return None
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return mallopt
+
+
+_MALLOPT = _glibc_mallopt()
+
+
+def _mallopt(settings: tuple[tuple[int, int], ...]) -> None:
+    if _MALLOPT is not None:
+        for parameter, value in settings:
+            _MALLOPT(parameter, value)
 
 
 @njit(cache=True, nogil=True)
