@@ -221,6 +221,21 @@ def test_the_cube_matches_sums_over_each_subtree(trust) -> None:
         assert np.all(np.diff(joint.cell[joint.start[u] : joint.start[u + 1]]) > 0)
 
 
+def test_squares_are_kept_for_mean_measures_alone_and_read_back_whole(trust) -> None:
+    responses, tree, unit = trust
+    instrument = load_instrument("culture")
+    by = [breakdown(None, responses, instrument, "staff_group")]
+    cube = score_cube(responses, instrument, unit, tree, by)
+    mean = ~cube.percent
+    assert cube.percent.any() and mean.any()
+    assert cube.squares.shape == (*cube.n.shape[:2], mean.sum())
+    whole = cube.sumsq
+    np.testing.assert_array_equal(whole[..., mean], cube.squares)
+    np.testing.assert_array_equal(whole[..., ~mean], cube.total[..., ~mean])  # 0s and 1s
+    cells = np.random.default_rng(5).choice(whole.size, 2_000)
+    np.testing.assert_array_equal(cube.sumsq_at(cells), whole.ravel()[cells])
+
+
 def test_scoring_as_it_aggregates_gives_the_cube_of_the_whole_scores(trust) -> None:
     responses, tree, unit = trust
     instrument = load_instrument("culture")

@@ -270,12 +270,13 @@ def _describe(
     if out is None:
         out = np.empty((_ROWS, cells.size))
     test = np.empty(cells.size, dtype=np.int8)
-    total, sumsq = cube.sums.arrays()
+    total, squares = cube.sums.arrays()
     _kernels.describe_cells(
         cells,
         cube.n.reshape(-1),
         total.reshape(-1),
-        sumsq.reshape(-1),
+        squares.reshape(-1),
+        np.cumsum(~cube.percent) - 1,
         cube.percent,
         cube.n.shape[1] * measures,
         quantile,
