@@ -138,7 +138,8 @@ def organisation_tests(
     (u, _, _), a, percent = _at(cube, cells, summary)
     at_root = cells % (cube.n.size // cube.n.shape[0])  # the same slot and measure, unit 0
     rest = summarise(
-        *(np.take(x, at_root) - np.take(x, cells) for x in (cube.n, cube.total)),
+        np.take(cube.n, at_root) - np.take(cube.n, cells),
+        np.take(cube.total, at_root) - np.take(cube.total, cells),
         cube.sumsq_at(at_root) - cube.sumsq_at(cells),
     )
     p = _test(a, rest, percent, u != 0)
