@@ -19,6 +19,7 @@ from ethos.analysis import io
 from ethos.analysis.pipeline import breakdown
 from ethos.errors import InputError
 from ethos.instruments import parse_instrument
+from ethos.stats.scoring import OffScaleCode, score_respondents
 from ethos.stats.tree import UnitTree
 from tests.cli.common import TEAM_YAML
 
@@ -195,6 +196,27 @@ def test_parquet_integer_codes_name_the_first_bad_row(tmp_path: Path, dtype: pl.
     message = error(lambda: io.check_responses(path, frame, INSTRUMENT))
     assert "row 4, column 'help_each_other': '8' is not an answer code" in message
     assert "use one of 1, 2, 3, 4, 5, 9, or leave it empty." in message
+
+
+def test_scored_leaves_integer_item_codes_to_the_scoring_but_checks_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "r.parquet"
+    frame = pl.DataFrame({**ROWS, "siloed": [2, None, 7]})
+    frame = frame.with_columns(pl.col("siloed").cast(pl.Int8))
+    io.check_responses(path, frame, INSTRUMENT, scored=True)  # the 7 is the scoring's to find
+    with pytest.raises(OffScaleCode) as found:
+        score_respondents(frame, INSTRUMENT)
+    checked = error(lambda: io.check_responses(path, frame, INSTRUMENT))
+    assert str(io.off_scale(path, found.value)) == checked  # the same, whoever finds it
+    text = frame.with_columns(pl.col("siloed").cast(pl.Utf8))
+    assert "'7' is not an answer code" in error(
+        lambda: io.check_responses(path, text, INSTRUMENT, scored=True)
+    )  # text is always checked here
+    demographic = pl.DataFrame({**ROWS, "staff_group": [1, 55, 2]})
+    assert "column 'staff_group': '55' is not an answer code" in error(
+        lambda: io.check_responses(path, demographic, INSTRUMENT, scored=True)
+    )
 
 
 def test_parquet_blanks_and_allowed_codes_pass(tmp_path: Path) -> None:

@@ -40,18 +40,38 @@ def test_parquet_codes_are_scored_early_and_give_the_cube_of_a_csv(files) -> Non
     np.testing.assert_array_equal(early.value, late.value)
 
 
-def test_a_bad_parquet_code_is_named_by_the_check_not_by_the_early_scores(
-    files, tmp_path: Path
+@pytest.mark.parametrize("at", [40, 700])  # in the first block of 512 rows, or a later one
+def test_a_bad_parquet_item_code_found_by_the_early_scores_gets_the_checks_error(
+    files, tmp_path: Path, at: int
 ) -> None:
     _, parquet, units = files
     instrument = load_instrument("culture")
     item = instrument.items[2].id
     broken = pl.read_parquet(parquet).with_columns(
-        pl.when(pl.int_range(pl.len()) == 40).then(99).otherwise(pl.col(item)).alias(item)
+        pl.when(pl.int_range(pl.len()) == at).then(99).otherwise(pl.col(item)).alias(item)
+    )
+    path = tmp_path / "broken.parquet"
+    broken.write_parquet(path)
+    assert broken.height > at
+    with pytest.raises(InputError) as raised:
+        analyse_files(path, instrument, units)
+    assert (raised.value.source, raised.value.row, raised.value.column) == (
+        str(path),
+        at + 2,  # the header is row 1
+        item,
+    )
+    assert "'99' is not an answer code for this question" in str(raised.value)
+    assert "use one of 1, 2, 3, 4, 5, 9, or leave it empty." in str(raised.value)
+
+
+def test_a_bad_parquet_demographic_code_is_named_by_the_check(files, tmp_path: Path) -> None:
+    _, parquet, units = files
+    broken = pl.read_parquet(parquet).with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(55).otherwise(pl.col("sex")).alias("sex")
     )
     path = tmp_path / "broken.parquet"
     broken.write_parquet(path)
     with pytest.raises(InputError) as raised:
-        analyse_files(path, instrument, units)
-    assert (raised.value.row, raised.value.column) == (42, item)  # the header is row 1
-    assert "'99' is not an answer code" in str(raised.value)
+        analyse_files(path, load_instrument("culture"), units)
+    assert (raised.value.row, raised.value.column) == (9, "sex")
+    assert "'55' is not an answer code" in str(raised.value)

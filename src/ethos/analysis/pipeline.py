@@ -23,7 +23,7 @@ from ethos.stats.compare import Benchmark
 from ethos.stats.cube import Breakdown, Cube, Scoring, score_cube
 from ethos.stats.disclosure import PublishedCube, check_min_group, publish
 from ethos.stats.psychometrics import reliability_table
-from ethos.stats.scoring import keyed_item_scores
+from ethos.stats.scoring import OffScaleCode, keyed_item_scores
 from ethos.stats.tree import ROOT_CODE, UnitTree
 
 Step = Callable[[str], None]
@@ -77,7 +77,8 @@ def analyse_files(
     with early_scoring(frame, instrument) as scoring:
         tree = io.read_units(units) if units is not None else flat_tree(responses, frame)
         unit_index = io.unit_indices(responses, frame, tree)
-        frame = io.check_responses(responses, frame, instrument)
+        # Early scores check the item codes as they are made; their error is this check's.
+        frame = io.check_responses(responses, frame, instrument, scored=scoring is not None)
         breakdowns = [breakdown(responses, frame, instrument, column) for column in by]
         previous = None
         if options.previous is not None:
@@ -89,20 +90,23 @@ def analyse_files(
         benchmarks = (
             io.read_benchmarks(options.benchmark, instrument) if options.benchmark else None
         )
-        return analyse(
-            frame,
-            instrument,
-            tree,
-            unit_index,
-            breakdowns,
-            min_group,
-            step,
-            previous=previous,
-            benchmarks=benchmarks,
-            shrinkage=options.shrinkage,
-            breakdowns_at=options.breakdowns_at,
-            scoring=scoring,
-        )
+        try:
+            return analyse(
+                frame,
+                instrument,
+                tree,
+                unit_index,
+                breakdowns,
+                min_group,
+                step,
+                previous=previous,
+                benchmarks=benchmarks,
+                shrinkage=options.shrinkage,
+                breakdowns_at=options.breakdowns_at,
+                scoring=scoring,
+            )
+        except OffScaleCode as error:
+            raise io.off_scale(responses, error) from None
 
 
 def early_scoring(frame: pl.DataFrame, instrument: Instrument) -> AbstractContextManager[Any]:
@@ -110,8 +114,10 @@ def early_scoring(frame: pl.DataFrame, instrument: Instrument) -> AbstractContex
     are already integer codes (Parquet), so that scoring runs while the units file is read
     and the other columns are checked; else a context holding ``None``.
 
-    Scores made from codes that :func:`~ethos.analysis.io.check_responses` then refuses are
-    never used: its error is raised first, and leaving the context stops the threads.
+    The scores check the item codes as they are made (so ``check_responses(...,
+    scored=True)`` leaves them out); scores made from other columns' codes that
+    :func:`~ethos.analysis.io.check_responses` then refuses are never used: its error is
+    raised first, and leaving the context stops the threads.
     """
     schema = frame.schema
     if all(i in schema and schema[i].is_integer() for i in instrument.item_ids):

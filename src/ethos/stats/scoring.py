@@ -31,6 +31,18 @@ from ethos.stats import _kernels
 from ethos.stats._frames import column_array
 
 
+class OffScaleCode(ValueError):
+    """An answer code that is not on its item's scale: ``item`` (its id), ``row`` (the
+    respondent, from 0), ``code`` and the scale's ``codes``."""
+
+    def __init__(self, item: str, row: int, code: Any, scale: str, codes: tuple[int, ...]):
+        self.item, self.row, self.code, self.codes = item, row, code, codes
+        super().__init__(
+            f"item '{item}' has code {code} at respondent {row + 1}, which is not on scale "
+            f"'{scale}' (codes {', '.join(map(str, codes))})"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ItemScores:
     """Keyed 0-10 item scores, one row per respondent (``NaN`` = not answered)."""
@@ -83,11 +95,7 @@ def _keyed(
             bad = np.isneginf(values[:, j])
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"item '{item.id}' has code {column[row]} at respondent "
-                f"{first_row + row + 1}, which is not on scale '{scale.id}' "
-                f"(codes {', '.join(map(str, scale.codes))})"
-            )
+            raise OffScaleCode(item.id, first_row + row, column[row], scale.id, scale.codes)
     return values
 
 
