@@ -205,6 +205,10 @@ def test_scored_leaves_integer_item_codes_to_the_scoring_but_checks_the_rest(
     frame = pl.DataFrame({**ROWS, "siloed": [2, None, 7]})
     frame = frame.with_columns(pl.col("siloed").cast(pl.Int8))
     io.check_responses(path, frame, INSTRUMENT, scored=True)  # the 7 is the scoring's to find
+    blank = frame.with_columns(pl.Series("siloed", [2, None, -1], dtype=pl.Int8))
+    assert "row 4, column 'siloed': '-1' is not an answer code" in error(
+        lambda: io.check_responses(path, blank, INSTRUMENT, scored=True)
+    )  # what the scoring would read as a blank
     with pytest.raises(OffScaleCode) as found:
         score_respondents(frame, INSTRUMENT)
     checked = error(lambda: io.check_responses(path, frame, INSTRUMENT))
