@@ -161,7 +161,7 @@ def score_codes(
     answered = np.empty((items, CHUNK), dtype=np.int32)
     count = np.empty(CHUNK, dtype=np.int32)
     total = np.empty(CHUNK, dtype=np.float32)  # the sum of scores, or the number positive
-    block = np.empty((CHUNK, out.shape[1]))  # a chunk's scores, written to out at the end
+    block = np.empty((out.shape[1], CHUNK))  # a chunk's scores by measure, copied to out
     for start in range(0, rows, CHUNK):
         size = min(CHUNK, rows - start)
         for j in range(items):
@@ -202,18 +202,24 @@ def score_codes(
                 for r in range(size):
                     hit = total[r] == count[r] if every[d] else total[r] > 0
                     value = 1.0 if hit else 0.0
-                    block[r, column_out] = value if count[r] >= least else np.nan
+                    block[column_out, r] = value if count[r] >= least else np.nan
             else:
                 for r in range(size):
-                    block[r, column_out] = total[r] / count[r] if count[r] >= least else np.nan
+                    block[column_out, r] = total[r] / count[r] if count[r] >= least else np.nan
         for c in range(combined.size):
             first, last = parts_ptr[c], parts_ptr[c + 1]
-            mean = block[:size, combined[c]]
-            mean[:] = block[:size, parts[first]]
+            mean = block[combined[c], :size]
+            mean[:] = block[parts[first], :size]
             for p in range(first + 1, last):
-                mean += block[:size, parts[p]]
+                mean += block[parts[p], :size]
             mean /= last - first
-        out[start : start + size] = block[:size]  # whole rows at once: about 7% faster
+        # Measure by measure above (the stores vectorise), row by row into out: the kernel
+        # took 8.7 ms a chunk of 65,536 respondents this way against 9.8-10.3 ms writing
+        # out's rows measure by measure.
+        for r in range(size):
+            row = out[start + r]
+            for m in range(row.size):
+                row[m] = block[m, r]
     return -1
 
 
