@@ -102,12 +102,10 @@ def read_units(path: Path) -> UnitTree:
     require_columns(
         path, frame, ("code", "parent"), "the header must include code, name and parent."
     )
-    codes = _trimmed(frame["code"])
-    parents = _trimmed(frame["parent"])
+    code = _trimmed(frame["code"])
+    codes, parents = code.to_list(), _trimmed(frame["parent"]).to_list()
     names = (
-        [c if n is None else str(n) for n, c in zip(frame["name"].to_list(), codes, strict=True)]
-        if "name" in frame.columns
-        else codes
+        frame["name"].cast(pl.Utf8).fill_null(code).to_list() if "name" in frame.columns else codes
     )
     _check_units(path, codes, parents)
     try:
@@ -124,12 +122,9 @@ def read_units(path: Path) -> UnitTree:
         ) from None
 
 
-def _trimmed(column: pl.Series) -> list[str]:
-    """The column as text with surrounding whitespace removed; a blank is ``""``.
-
-    Taken out as one list first: reading a polars series cell by cell is slow.
-    """
-    return [c.strip() if c is not None else "" for c in column.cast(pl.Utf8).to_list()]
+def _trimmed(column: pl.Series) -> pl.Series:
+    """The column as text with surrounding whitespace removed; a blank is ``""``."""
+    return column.cast(pl.Utf8).str.strip_chars().fill_null("")
 
 
 def _check_units(path: Path, codes: list[str], parents: list[str]) -> None:

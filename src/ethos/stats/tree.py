@@ -163,13 +163,19 @@ def _breadth_first(root: int, parent: np.ndarray) -> tuple[list[int], list[int]]
     """Units in breadth-first order from ``root`` and the number of units at each depth.
 
     Each level is its parents' children in the parents' order, siblings in file order. One
-    stable sort groups units by parent, so a level is the previous level's runs joined
-    (units in a cycle of parents are never reached).
+    stable sort groups units by parent, so a level is the previous level's runs joined, made
+    in numpy a level at a time (units in a cycle of parents are never reached).
     """
-    by_parent = np.argsort(parent, kind="stable").tolist()
-    first = np.searchsorted(parent[by_parent], np.arange(len(parent) + 1)).tolist()
-    order, sizes, level = [root], [1], [root]
-    while level := [c for p in level for c in by_parent[first[p] : first[p + 1]]]:
-        order += level
-        sizes.append(len(level))
-    return order, sizes
+    by_parent = np.argsort(parent, kind="stable")
+    first = np.searchsorted(parent[by_parent], np.arange(len(parent) + 1))
+    levels, level = [np.array([root])], np.array([root])
+    while True:
+        starts, counts = first[level], first[level + 1] - first[level]
+        size = int(counts.sum())
+        if size == 0:
+            break
+        # the runs by_parent[starts[i]:starts[i] + counts[i]], one after another
+        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        level = by_parent[offsets + np.arange(size)]
+        levels.append(level)
+    return np.concatenate(levels).tolist(), [lv.size for lv in levels]
