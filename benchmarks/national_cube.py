@@ -57,7 +57,7 @@ def run_ethos() -> dict[str, float]:
         with early_scoring(frame, instrument) as scoring:
             tree = io.read_units(DATA / "units.csv")
             units = io.unit_indices(path, frame, tree)
-            frame = io.check_responses(path, frame, instrument)
+            frame = io.check_responses(path, frame, instrument, scored=scoring is not None)
             breakdowns = [breakdown(path, frame, instrument, column) for column in BY]
             result = analyse(
                 frame, instrument, tree, units, breakdowns, 10, reliability=False, scoring=scoring
