@@ -705,6 +705,7 @@ def describe_cells(
     quantile: np.ndarray,
     z: float,
     out: np.ndarray,
+    df: np.ndarray,
     test: np.ndarray,
 ) -> None:
     """Summaries, values, intervals and the test against the rest of the organisation of the
@@ -714,7 +715,8 @@ def describe_cells(
     flattened) at ``square_of[m]`` in each row; a percentage's are its sums.
 
     Rows of ``out``: count, sd, value, low, high, difference from the rest of the
-    organisation, and the test's statistic (|t| or |z|) and degrees of freedom. ``test`` is 1
+    organisation, and the test's statistic (|t| or |z|); ``df`` gets its degrees of freedom
+    (NaN but for Welch's test). ``test`` is 1
     for Welch's t test (p from the t distribution, which the caller takes from scipy), 2 for
     the two-proportion z test, 0 for none (the root, or too few people on either side).
     Means get a t interval (``quantile[n]`` is the t quantile for n - 1 degrees of freedom),
@@ -747,7 +749,7 @@ def describe_cells(
         out[0, i], out[1, i] = count, sd
         usable = c >= block  # not the root itself
         test[i] = 0
-        out[6, i] = out[7, i] = np.nan
+        out[6, i] = df[i] = np.nan
         if percent[m]:
             x = np.rint(total[c])
             p = x / count
@@ -772,7 +774,7 @@ def describe_cells(
                 v1, v2 = sd**2 / count, rest_sd**2 / rest
                 se2 = v1 + v2 if v1 + v2 > 0 else np.nan
                 out[6, i] = np.abs((mean - rest_mean) / np.sqrt(se2))
-                out[7, i] = se2**2 / (v1**2 / (count - 1.0) + v2**2 / (rest - 1.0))
+                df[i] = se2**2 / (v1**2 / (count - 1.0) + v2**2 / (rest - 1.0))
                 test[i] = 1
 
 
@@ -911,7 +913,7 @@ def _load() -> None:
     ]
     describe = (a(i64), a(i32), a(f64), a(f64), a(i64), flags, i64, a(f64), f64)
     calls += [
-        *[(describe_cells, (*describe, a(f64, 2, order), a(i8))) for order in ("A", "C")],
+        *[(describe_cells, (*describe, a(f64, 2, o), a(f64), a(i8))) for o in ("A", "C")],
         (keep_shown, (a(i8), a(i64), a(f64, 2), *[a(i64)] * 3, a(f64), a(i64))),
     ]
     for codes in (i8, i64):  # Parquet files written by Ethos; CSV files and most others
