@@ -252,7 +252,7 @@ def check_responses(
     items = set(instrument.item_ids)
 
     def flag(name: str, allowed: tuple[int, ...]) -> pl.Expr:
-        if scored and name in items and schema[name].is_integer() and min(allowed) >= 0:
+        if scored and name in items and schema[name].is_integer() and all(c >= 0 for c in allowed):
             return (pl.col(name) < 0).any()  # the rest is the scoring's to check
         return _any_bad(frame, schema[name], name, allowed)
 
