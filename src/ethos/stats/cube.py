@@ -167,10 +167,15 @@ class Cube:
         measure = cells % measures
         out = np.take(self.total, cells)
         mean = ~self.percent[measure]
-        square_of = np.cumsum(~self.percent) - 1  # a mean measure's place in squares
-        at = (cells[mean] // measures) * self.squares.shape[-1] + square_of[measure[mean]]
+        at = (cells[mean] // measures) * self.squares.shape[-1] + self.square_of[measure[mean]]
         out[mean] = np.take(self.squares, at)
         return out
+
+    @property
+    def square_of(self) -> np.ndarray:
+        """Each measure's place on the last axis of :attr:`squares` (meaningless for a
+        percentage, which has none)."""
+        return np.cumsum(~self.percent) - 1
 
     @property
     def direct_n(self) -> np.ndarray:

@@ -277,7 +277,7 @@ def _describe(
         cube.n.reshape(-1),
         total.reshape(-1),
         squares.reshape(-1),
-        np.cumsum(~cube.percent) - 1,
+        cube.square_of,
         cube.percent,
         cube.n.shape[1] * measures,
         quantile,

@@ -90,25 +90,24 @@ def candidates(cube: Cube, k: int, breakdowns_at: str = "units") -> np.ndarray:
     526,000, of which 470,000 end up shown; in 0.04 s) in another thread while
     :func:`protect` runs.
     """
-    _check_breakdowns_at(breakdowns_at)
-    reason = primary(cube.n, k)
-    if breakdowns_at == "organisation":
-        organisation_only(reason)
+    reason = _first_rules(cube, k, breakdowns_at)
     opaque_units(reason)
     categories(cube, reason, k)
     return np.flatnonzero(reason.ravel() == SHOWN)
 
 
-def _check_breakdowns_at(breakdowns_at: str) -> None:
+def _first_rules(cube: Cube, k: int, breakdowns_at: str) -> np.ndarray:
+    """:func:`primary`, then :func:`organisation_only` where ``breakdowns_at`` asks for it."""
     if breakdowns_at not in BREAKDOWNS_AT:
         raise ValueError(f"breakdowns_at must be one of {BREAKDOWNS_AT}, got {breakdowns_at!r}")
-
-
-def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.ndarray:
-    _check_breakdowns_at(breakdowns_at)
     reason = primary(cube.n, k)
     if breakdowns_at == "organisation":
         organisation_only(reason)
+    return reason
+
+
+def _protect(cube: Cube, k: int, breakdowns_at: str, incremental: bool) -> np.ndarray:
+    reason = _first_rules(cube, k, breakdowns_at)
     scratch = _Scratch(cube)
     everyone = np.arange(cube.tree.size)
 
