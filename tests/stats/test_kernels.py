@@ -12,6 +12,7 @@ import itertools
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -322,6 +323,7 @@ def test_keep_shown_matches_compress_and_a_stable_sort(parts) -> None:
 LOADS_NOTHING_MORE = """
 import sys
 from pathlib import Path
+from pathlib import Path
 from ethos.stats import _kernels
 from ethos.analysis.pipeline import analyse_files
 from ethos.instruments import load_instrument
@@ -463,6 +465,34 @@ def test_large_arrays_come_zeroed_and_writable_from_their_own_map() -> None:
     assert small.shape == (3, 4) and small.dtype == np.int8 and not small.any()
     big[599, 599] = 1.5
     assert big.sum() == 1.5 and big.flags.c_contiguous and big.flags.writeable
+
+
+def _transparent_huge_pages() -> str:
+    try:
+        return Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("madvise", ["system", "none"])
+def test_large_arrays_come_with_their_pages_faulted_in_for_writing(
+    madvise: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Added into, an array faulted in as it is touched faults twice a page (the zero page on
+    # the first read, a copy on the first write); these must fault no more once made, whether
+    # madvise does it (Linux) or a byte of each page is written (elsewhere).
+    if "[always]" in _transparent_huge_pages():
+        pytest.skip("the kernel may back the map with huge pages: faults count 2 MB pages")
+    if madvise == "none":
+        monkeypatch.setattr(_kernels, "_MADVISE", None)
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    array = _kernels.zeros((1_250_000, 2), np.int32)  # 10 MB: 2,442 pages, 3 madvise steps
+    made = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    array += 1
+    touched = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    assert made - before > 2_000
+    assert touched - made < 50
+    assert array.sum() == array.size
 
 
 def test_analysis_memory_turns_numpy_huge_pages_off_and_back() -> None:
