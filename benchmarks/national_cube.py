@@ -16,8 +16,8 @@ two seconds after it is freed: free page reporting), a run that starts within a 
 the previous run's exit reuses memory the host still backs, and pays the host nothing to
 touch it, while a later one pays for all of it and shares a core with the kernel handing the
 previous run's memory back. With its short imports (0.5 s against Ethos's 1.6-1.9 s) the
-pandas baseline's second and third runs started inside that second and took 6.2-6.6 s,
-against 8.8-10.4 s for runs that did not (``docs/performance.md``, "Reaching 10x").
+pandas baseline's second and third runs started inside that second and took 6.2-9.3 s,
+against 8.7-13.6 s for runs that did not (``docs/performance.md``, "Reaching 10x").
 ``--back-to-back`` runs without the wait, as before.
 
 Run: ``.venv/bin/python benchmarks/national_cube.py`` (or ``make bench``).
